@@ -20,8 +20,8 @@ exp(-z)/(1 + exp(-z))**2
 a*(1 - a)
 >>> float(sigmoid.numpy_derivative(np.array([0.0]))[0])
 0.25
->>> get_activation("relu").kink
-'relu\\'(0) = 0 (the left branch, as PyTorch and JAX take it)'
+>>> print(get_activation("relu").kink)
+relu'(0) = 0 (the left branch, as PyTorch and JAX take it)
 """
 from __future__ import annotations
 
