@@ -1,0 +1,2 @@
+"""The sub-commands of ``symgrad``; each module exposes ``register(subparsers)``."""
+__all__: list[str] = []

@@ -1,0 +1,108 @@
+"""Options and helpers shared by the sub-commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+from ..activations import UsageError, activation_names
+from ..costs import cost_names
+from ..network import Chain, check_depth
+
+__all__ = ["add_network_options", "network_from_args", "choice", "write_output",
+           "positive_int", "emit"]
+
+
+def positive_int(name: str, maximum: int | None = None):
+    """An argparse type: an integer >= 1 (and <= maximum), else one clear line."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be an integer >= 1") from None
+        if value < 1 or (maximum is not None and value > maximum):
+            allowed = f"from 1 to {maximum}" if maximum else ">= 1"
+            raise argparse.ArgumentTypeError(f"{name}={value}: must be an integer {allowed}")
+        return value
+    return parse
+
+
+def choice(name: str, allowed):
+    """An argparse type: one of ``allowed``, else one clear line listing them."""
+    allowed = list(allowed)
+
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be one of {', '.join(allowed)}")
+        return text
+    return parse
+
+
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    """--depth, --activation/--activations, --cost."""
+    p.add_argument("--depth", "-L", default="4", metavar="L",
+                   help="number of layers L (one neuron each), 1..100000; default 4")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--activation", "-a", default=None, metavar="NAME",
+                   help="activation of every layer: " + ", ".join(activation_names())
+                   + " (default sigmoid), or an expression in x such as 'x*tanh(log(1+exp(x)))'")
+    g.add_argument("--activations", default=None, metavar="N1,N2,...",
+                   help="one activation per layer, layer 1 first, e.g. sigmoid,sigmoid,linear")
+    p.add_argument("--cost", "-c", default="quadratic", metavar="NAME",
+                   help="cost: " + ", ".join(cost_names()) + " (default quadratic), "
+                   "or an expression in a and y")
+
+
+def network_from_args(args) -> Chain:
+    """The Chain the network options describe; bad values raise one-line UsageErrors."""
+    depth = check_depth(args.depth.strip() if isinstance(args.depth, str) else args.depth)
+    if args.activations is not None:
+        names = [n.strip() for n in args.activations.split(",")]
+        if len(names) != depth:
+            raise UsageError(f"activations={args.activations!r}: {len(names)} given, "
+                             f"--depth {depth} needs exactly {depth}")
+        activation = names
+    else:
+        activation = args.activation or "sigmoid"
+    return Chain(depth=depth, activation=activation, cost=args.cost)
+
+
+def write_output(text: str, path: str | None, *, force: bool = False,
+                 marker: str | None = None) -> None:
+    """Print ``text``, or write it to ``path`` whole or not at all (a temporary file in the
+    same folder, then an atomic rename).  An existing file is only replaced with ``force``
+    or when its first line carries ``marker`` (a file symgrad wrote)."""
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"output={path!r}: the folder {directory!r} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"output={path!r}: is a folder, give a file name")
+    if os.path.exists(path) and not force:
+        first = ""
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                first = fh.readline()
+        except OSError:
+            pass
+        if marker is None or marker not in first:
+            raise UsageError(f"output={path!r}: exists and was not written by symgrad; "
+                             "pass --force to replace it")
+    fd, tmp = tempfile.mkstemp(prefix=".symgrad-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def emit(obj) -> str:
+    """JSON text of ``obj`` with a final newline."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,59 @@
+"""``symgrad derive``: the closed-form gradients of a network, proven, in four formats."""
+from __future__ import annotations
+
+from ..derive import derive
+from ..printing import (latex, latex_derivation, latex_gradient, markdown_derivation, text,
+                        text_derivation, text_gradient)
+from ..proofs import prove_all
+from .common import add_network_options, choice, emit, network_from_args
+
+__all__ = ["register", "run", "derivation_json"]
+
+FORMATS = ["text", "latex", "markdown", "json"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "derive", help="derive, prove and print the closed-form gradients",
+        description="Derive dC/db_l and dC/dw_l (and dC/dalpha_l for PReLU) of a chain of "
+                    "one-neuron layers, factors in network order, each proven equal to the "
+                    "derivative of the composed cost. With no options: the reference case, "
+                    "depth 4 with sigmoid and the quadratic cost.")
+    add_network_options(p)
+    p.add_argument("--format", "-f", default="text", type=choice("format", FORMATS),
+                   help="text (default), latex, markdown or json")
+    p.set_defaults(run=run)
+
+
+def derivation_json(d, proofs) -> dict:
+    """The JSON object of ``symgrad derive --format json``."""
+    chain = proofs["chain"]
+    basis_ok = all(p.verified for k, p in proofs.items() if k != "chain")
+    failed = set(chain.failures)
+    net = d.network
+    return {
+        "network": net.describe(),
+        "dC_da_L": {"latex": latex(d.dC_da), "concrete_latex": latex(d.concrete(d.dC_da)),
+                    "text": text(d.concrete(d.dC_da))},
+        "gradients": [
+            {"parameter": name,
+             "latex": latex_gradient(d, name),
+             "text": text_gradient(d, name),
+             "concrete_latex": latex_gradient(d, name, concrete="a"),
+             "concrete_text": text_gradient(d, name, concrete="a"),
+             "verified": chain.verified and basis_ok and name not in failed}
+            for name in d.parameter_names()],
+        "proofs": {k: p.as_dict() for k, p in proofs.items()},
+    }
+
+
+def run(args) -> int:
+    net = network_from_args(args)
+    d = derive(net)
+    if args.format == "json":
+        print(emit(derivation_json(d, prove_all(d))), end="")
+        return 0
+    out = {"text": text_derivation, "latex": latex_derivation,
+           "markdown": markdown_derivation}[args.format](d)
+    print(out, end="")
+    return 0
