@@ -97,23 +97,26 @@ class Derivation:
         """∂a_j/∂a_{j-1} = w_j σ_j'(z_j), the factor every earlier layer picks up."""
         return (self.network.w(j), self.sigma_prime[j - 1])
 
-    def delta(self, l: int) -> tuple:
-        """The factors of δ_l = ∂C/∂z_l written out in network order."""
-        if not 1 <= l <= self.L:
-            raise UsageError(f"layer={l}: must be 1..{self.L}")
-        out = [self.sigma_prime[l - 1]]
-        for j in range(l + 1, self.L + 1):
-            out += [self.network.w(j), self.sigma_prime[j - 1]]
+    @cached_property
+    def _tail(self) -> tuple:
+        """w_1, σ_1'(z_1), w_2, σ_2'(z_2), ..., w_L, σ_L'(z_L), ∂C/∂a_L: every factor
+        of every closed form is a slice of this one tuple."""
+        out = []
+        for l in self.network.layers:
+            out += [self.network.w(l), self.sigma_prime[l - 1]]
         out.append(self.dC_da)
         return tuple(out)
 
+    def delta(self, l: int) -> tuple:
+        """The factors of δ_l = ∂C/∂z_l written out in network order:
+        σ_l'(z_l) w_{l+1} σ_{l+1}'(z_{l+1}) ... ∂C/∂a_L."""
+        if not 1 <= l <= self.L:
+            raise UsageError(f"layer={l}: must be 1..{self.L}")
+        return self._tail[2 * l - 1:]
+
     def dC_da_layer(self, l: int) -> tuple:
         """The factors of ∂C/∂a_l = w_{l+1} σ'(z_{l+1}) ... ∂C/∂a_L."""
-        out = []
-        for j in range(l + 1, self.L + 1):
-            out += [self.network.w(j), self.sigma_prime[j - 1]]
-        out.append(self.dC_da)
-        return tuple(out)
+        return self._tail[2 * l:]
 
     def factors(self, parameter: str) -> tuple:
         """The closed form of ∂C/∂parameter as factors in network order, with the
@@ -125,7 +128,7 @@ class Derivation:
             out = (self.network.a(l - 1),) + self.delta(l)
         else:
             out = (self.slope_factor[l],) + self.dC_da_layer(l)
-        return tuple(f for f in out if f != 1) or (sp.Integer(1),)
+        return tuple(f for f in out if f is not sp.S.One) or (sp.Integer(1),)
 
     def closed_form(self, parameter: str) -> OrderedProduct:
         """∂C/∂parameter as an :class:`OrderedProduct` (display form)."""

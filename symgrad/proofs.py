@@ -33,7 +33,7 @@ import sympy as sp
 from .activations import Activation, get_activation
 from .costs import Cost, get_cost
 from .derive import Derivation, delta_symbol, derive
-from .network import Chain
+from .network import Chain, cost_function
 
 __all__ = ["Proof", "prove_chain", "prove_activation", "prove_cost", "prove_all",
            "COMPOSED_LIMIT"]
@@ -80,17 +80,12 @@ def _engine(name: str):
     raise ValueError(f"engine={name!r}: must be 'symengine' or 'sympy'")
 
 
-def _generic_shape(net: Chain) -> Derivation:
-    """The derivation of a chain of the same depth whose every layer has a genuine σ'
-    factor (a PReLU layer keeps its learned slope): the structure the proof checks."""
-    acts = ["prelu" if net.has_slope(l) else "sigmoid" for l in net.layers]
-    return derive(Chain(depth=net.depth, activation=acts, cost="quadratic"))
-
-
 def prove_chain(d: Derivation, *, engine: str = "symengine", method: str = "auto",
                 composed_limit: int = COMPOSED_LIMIT) -> Proof:
     """Prove every closed form of ``d`` equal to the engine's derivative of the composed
-    cost, for arbitrary differentiable activations σ_1..σ_L and cost C."""
+    cost, for arbitrary differentiable activations σ_l (identity on linear layers) and an
+    arbitrary cost C.  Each display factor is read for what it says (σ'(z_3) is layer 3's
+    derivative), so a factor of the wrong layer, a missing or a doubled one fails."""
     net = d.network
     if method == "auto":
         method = "composed" if net.depth <= composed_limit else "inductive"
@@ -109,70 +104,128 @@ def prove_chain(d: Derivation, *, engine: str = "symengine", method: str = "auto
            if method == "composed" else
            "induction on the layer: for an undefined rest-of-network G, "
            f"∂G(σ_l(w_l a_(l-1) + b_l))/∂(b_l, w_l, a_(l-1), α_l) checked with {engine}; "
-           "the recurrence δ_l = σ'(z_l) w_(l+1) δ_(l+1) follows")
+           "the recurrence δ_l = σ'(z_l) w_(l+1) δ_(l+1) follows, and each closed form is "
+           "checked to be the recurrence unrolled")
     return Proof(claim=f"closed forms of all {len(params)} gradients equal the derivative "
                        "of the composed cost, for every differentiable activation and cost",
                  verified=not failures, method=method, seconds=seconds,
                  parameters=tuple(params), failures=tuple(failures), detail=how)
 
 
-def _engine_layers(net: Chain, se):
-    """Symbols, undefined σ_l, nested z_l and a_l in the engine's own objects."""
-    L = net.depth
-    sym = lambda s: se.Symbol(s.name)  # noqa: E731
-    w = [None] + [sym(net.w(l)) for l in net.layers]
-    b = [None] + [sym(net.b(l)) for l in net.layers]
-    alpha = [None] + [sym(net.alpha(l)) if net.has_slope(l) else None for l in net.layers]
-    sigma = [None] + [se.Function(f"sigma_{l}") for l in net.layers]
-    a = [sym(net.a(0))]
-    z = [None]
-    for l in range(1, L + 1):
-        z.append(w[l] * a[l - 1] + b[l])  # z_l = w_l a_{l-1} + b_l
-        a.append(sigma[l](z[l], alpha[l]) if alpha[l] is not None else sigma[l](z[l]))
-    return w, b, alpha, sigma, z, a
+class _Engine:
+    """The network in a computer-algebra engine's own objects: undefined σ_l (the
+    identity on linear layers, two arguments on PReLU layers), nested z_l and a_l, and an
+    undefined cost C; plus a reader that turns each display factor of a Derivation into
+    the engine object it stands for."""
+
+    def __init__(self, net: Chain, se):
+        self.net, self.se = net, se
+        L = net.depth
+        sym = lambda s: se.Symbol(s.name)  # noqa: E731
+        self.w = [None] + [sym(net.w(l)) for l in net.layers]
+        self.b = [None] + [sym(net.b(l)) for l in net.layers]
+        self.alpha = [None] + [sym(net.alpha(l)) if net.has_slope(l) else None
+                               for l in net.layers]
+        self.a = [sym(net.a(0))]
+        self.z = [None]
+        for l in range(1, L + 1):
+            self.z.append(self.w[l] * self.a[l - 1] + self.b[l])  # z_l = w_l a_{l-1} + b_l
+            sigma = se.Function(f"sigma_{l}")
+            if net.sigma(l).is_linear:
+                self.a.append(self.z[l])                           # a_l = z_l
+            elif self.alpha[l] is not None:
+                self.a.append(sigma(self.z[l], self.alpha[l]))     # a_l = σ_l(z_l, α_l)
+            else:
+                self.a.append(sigma(self.z[l]))                    # a_l = σ_l(z_l)
+        self.C = se.Function("C")(self.a[L])
+        # σ_l'(z_l), ∂a_l/∂α_l and ∂C/∂a_L exactly as the engine writes them
+        self.sigma_prime = [None] + [self.a[l].diff(self.b[l]) for l in range(1, L + 1)]
+        self.dC_da = _other_factor(self.C.diff(self.b[L]), self.sigma_prime[L]) \
+            if not net.sigma(L).is_linear else self.C.diff(self.b[L])
+
+    def parameter(self, name: str):
+        kind, l = self.net.parameter(name)
+        return {"b": self.b, "w": self.w, "alpha": self.alpha}[kind][l]
+
+    def factor(self, f):
+        """The engine object a display factor stands for; None if it is not one."""
+        net, se = self.net, self.se
+        if f == 1:
+            return se.Integer(1)
+        if isinstance(f, sp.Symbol):
+            kind, _, layer = f.name.partition("_")
+            if layer.isdigit() and kind in ("w", "a") and int(layer) <= net.depth:
+                l = int(layer)
+                if kind == "w" and l >= 1:
+                    return self.w[l]
+                if kind == "a":
+                    return self.a[l]
+            return None
+        if isinstance(f, sp.Derivative) and len(f.variables) == 1:
+            inner, var = f.expr, f.variables[0]
+            if inner == cost_function(net.a(net.depth)) and var == net.a(net.depth):
+                return self.dC_da
+            l = _layer_of(inner.args[0]) if inner.args else None
+            if l is not None and 1 <= l <= net.depth and inner.args[0] == net.z(l) and \
+                    inner.func.__name__ == net.sigma(l).name:
+                if var == net.z(l) and not net.sigma(l).is_linear:
+                    return self.sigma_prime[l]
+                if net.has_slope(l) and var == net.alpha(l):
+                    return self.a[l].diff(self.alpha[l])
+        return None
+
+    def product(self, factors):
+        out = self.se.Integer(1)
+        for f in factors:
+            e = self.factor(f)
+            if e is None:
+                return None
+            out = out * e
+        return out
 
 
 def _prove_composed(d: Derivation, se):
     net = d.network
-    L = net.depth
-    g = _generic_shape(net)
-    w, b, alpha, sigma, z, a = _engine_layers(net, se)
-    C = se.Function("C")(a[L])
-    # σ_l'(z_l) and ∂C/∂a_L exactly as the engine writes them (Subs objects)
-    sigma_prime = [None] + [a[l].diff(b[l]) for l in range(1, L + 1)]
-    dC_da = [f for f in se.Mul.make_args(C.diff(b[L])) if f != sigma_prime[L]][0] \
-        if hasattr(se.Mul, "make_args") else _other_factor(C.diff(b[L]), sigma_prime[L])
-    mapping = {g.dC_da: dC_da}
-    for l in range(1, L + 1):
-        mapping[g.sigma_prime[l - 1]] = sigma_prime[l]
-        mapping[net.w(l)] = w[l]
-        mapping[net.a(l - 1)] = a[l - 1]
-        if l in g.slope_factor:
-            mapping[g.slope_factor[l]] = a[l].diff(alpha[l])
-    targets = {p.name: e for p, e in zip(net.parameters(),
-                                           _engine_parameters(net, w, b, alpha))}
+    eng = _Engine(net, se)
     failures, params = [], []
     for name in net.parameter_names():
-        closed = se.Integer(1)
-        for f in g.factors(name):
-            closed = closed * mapping[f]
-        engine_derivative = C.diff(targets[name])
+        factors = d.factors(name)
+        closed = eng.product(factors)
         params.append(name)
-        if not _same(engine_derivative, closed, se):
+        if closed is None or not _in_network_order(factors, net.depth) or \
+                not _same(eng.C.diff(eng.parameter(name)), closed, se):
             failures.append(name)
     return failures, params
 
 
+def _layer_of(s) -> int | None:
+    """3 for z_3, w_3, a_3, alpha_3; None otherwise."""
+    if not isinstance(s, sp.Symbol):
+        return None
+    _, _, layer = s.name.rpartition("_")
+    return int(layer) if layer.isdigit() else None
+
+
+def _position(f, L: int) -> float:
+    """Where a factor stands in the network: a_{l-1} before w_l before σ_l'(z_l), and
+    ∂C/∂a_L last."""
+    if isinstance(f, sp.Symbol):
+        l = _layer_of(f)
+        return l + 0.5 if f.name.startswith("a_") else l - 0.25
+    if isinstance(f, sp.Derivative):
+        if f.expr.func.__name__ == "C":
+            return L + 1
+        return _layer_of(f.expr.args[0])
+    return -1.0
+
+
+def _in_network_order(factors, L: int) -> bool:
+    positions = [_position(f, L) for f in factors]
+    return all(p <= q for p, q in zip(positions, positions[1:]))
+
+
 def _other_factor(product, known):
     return [f for f in product.args if f != known][0]
-
-
-def _engine_parameters(net, w, b, alpha):
-    out = []
-    L = net.depth
-    out += [b[l] for l in range(L, 0, -1)] + [w[l] for l in range(L, 0, -1)]
-    out += [alpha[l] for l in range(L, 0, -1) if alpha[l] is not None]
-    return out
 
 
 def _same(x, y, se) -> bool:
@@ -184,35 +237,53 @@ def _same(x, y, se) -> bool:
 def _prove_inductive(d: Derivation, se):
     """Each layer: with G the rest of the network (an undefined function of a_l),
     ∂/∂b_l, ∂/∂w_l, ∂/∂a_{l-1} (and ∂/∂α_l) of G(σ_l(w_l a_{l-1} + b_l)) are the
-    recurrence's factors times G'(a_l)."""
+    recurrence's factors times G'(a_l); and each closed form is the recurrence unrolled."""
     net = d.network
-    g = _generic_shape(net)
+    L = net.depth
     failures, params = [], []
     G = se.Function("G")
-    for l in net.layers:
+    for l in range(L, 0, -1):
         w, b, prev = se.Symbol(f"w_{l}"), se.Symbol(f"b_{l}"), se.Symbol(f"a_{l - 1}")
         sigma = se.Function(f"sigma_{l}")
         alpha = se.Symbol(f"alpha_{l}") if net.has_slope(l) else None
-        a_l = sigma(w * prev + b, alpha) if alpha is not None else sigma(w * prev + b)
+        z = w * prev + b
+        linear = net.sigma(l).is_linear
+        a_l = z if linear else (sigma(z, alpha) if alpha is not None else sigma(z))
         outer = G(a_l)
         sigma_prime = a_l.diff(b)                            # σ_l'(z_l)
-        dG = _other_factor(outer.diff(b), sigma_prime)       # ∂C/∂a_l
+        dG = outer.diff(b) if linear else _other_factor(outer.diff(b), sigma_prime)
         # δ_l = σ_l'(z_l) ∂C/∂a_l, ∂C/∂w_l = a_{l-1} δ_l, ∂C/∂a_{l-1} = w_l δ_l
         checks = [(outer.diff(b), sigma_prime * dG), (outer.diff(w), prev * sigma_prime * dG),
                   (outer.diff(prev), w * sigma_prime * dG)]
         if alpha is not None:
             checks.append((outer.diff(alpha), a_l.diff(alpha) * dG))
-        # the Derivation's own step has the same shape: δ_l = σ_l'(z_l) ∂C/∂a_l with
-        # ∂C/∂a_l = w_{l+1} δ_{l+1} (or ∂C/∂a_L at the output)
-        expected = (g.sigma_prime[l - 1],) + ((net.w(l + 1), delta_symbol(l + 1))
-                                              if l < net.depth else (g.dC_da,))
-        shape_ok = g.recurrence[l - 1] == expected
-        ok = shape_ok and all(_same(x, y, se) for x, y in checks)
+        # the Derivation's step says the same: δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}
+        # (∂C/∂a_L at the output), with σ_l'(z_l) layer l's own derivative
+        sp_l = d.sigma_prime[l - 1]
+        rest = (net.w(l + 1), delta_symbol(l + 1)) if l < L else (d.dC_da,)
+        step_ok = d.recurrence[l - 1] == (sp_l,) + rest and _is_sigma_prime(net, l, sp_l)
+        # and the closed forms are the recurrence unrolled
+        b_factors = d.factors(f"b_{l}")
+        unrolled = tuple(f for f in (sp_l,) + (rest[:1] + d.factors(f"b_{l + 1}")
+                                              if l < L else rest) if f is not sp.S.One)
+        forms_ok = b_factors == unrolled and d.factors(f"w_{l}") == (net.a(l - 1),) + b_factors
+        if alpha is not None:
+            forms_ok = forms_ok and d.factors(f"alpha_{l}") == \
+                (d.slope_factor[l],) + tuple(f for f in d.dC_da_layer(l) if f is not sp.S.One)
+        ok = step_ok and forms_ok and all(_same(x, y, se) for x, y in checks)
         names = [f"b_{l}", f"w_{l}"] + ([f"alpha_{l}"] if alpha is not None else [])
         params += names
         if not ok:
             failures += names
     return failures, params
+
+
+def _is_sigma_prime(net: Chain, l: int, f) -> bool:
+    """f is σ_l'(z_l): layer l's activation differentiated at z_l (1 for a linear layer)."""
+    if net.sigma(l).is_linear:
+        return f == 1
+    return isinstance(f, sp.Derivative) and f.variables == (net.z(l),) and \
+        f.expr.func.__name__ == net.sigma(l).name and f.expr.args[0] == net.z(l)
 
 
 # --- activations and costs -------------------------------------------------------------------
