@@ -1,7 +1,14 @@
 """Printing a Derivation: one SymPy printer subclass per notation.
 
 The notation lives in the printers; every sub-part of a formula is printed by the
-printer itself (``self._print``), so a factor is never glued in by hand.
+printer itself (``self._print``), so a factor is never glued in by hand.  Two
+notations:
+
+* ``nielsen`` (:class:`NielsenLatexPrinter`): z_l, a_l, w_l, b_l, σ, C, as in Nielsen's
+  chapter 5;
+* ``matrix`` (:class:`MatrixLatexPrinter`): the tilde style of the row-vector lecture
+  notes, h̃_l for the linear part, h_l for the activation, x = h_0, W_l, ŷ = h_L and the
+  loss 𝓛; products are written with ``\\cdot``.
 
 >>> from symgrad import Chain, derive
 >>> d = derive(Chain(depth=4))
@@ -9,6 +16,10 @@ printer itself (``self._print``), so a factor is never glued in by hand.
 \\frac{\\partial C}{\\partial b_{3}} = \\sigma'(z_{3}) w_{4} \\sigma'(z_{4}) \\frac{\\partial C}{\\partial a_{4}}
 >>> print(text_gradient(d, "w_1"))
 ∂C/∂w_1 = a_0 σ'(z_1) w_2 σ'(z_2) w_3 σ'(z_3) w_4 σ'(z_4) ∂C/∂a_4
+>>> print(text_gradient(d, "b_3", concrete="a"))
+∂C/∂b_3 = a_3 (1 - a_3) w_4 a_4 (1 - a_4) (a_4 - y)
+>>> print(get_printer("matrix", depth=4).doprint(d.closed_form("w_2")))
+h_{1} \\cdot \\sigma'(\\tilde{h}_{2}) \\cdot W_{3} \\cdot \\sigma'(\\tilde{h}_{3}) \\cdot W_{4} \\cdot \\sigma'(\\tilde{h}_{4}) \\cdot \\frac{\\partial \\mathcal{L}}{\\partial \\hat{y}}
 """
 from __future__ import annotations
 
@@ -20,12 +31,15 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, UsageError
 from .derive import Derivation, OrderedProduct
 
 __all__ = [
     "NielsenLatexPrinter",
     "NielsenTextPrinter",
+    "MatrixLatexPrinter",
+    "NOTATIONS",
+    "get_printer",
     "gradient_lhs",
     "latex",
     "text",
@@ -34,9 +48,18 @@ __all__ = [
     "markdown_derivation",
     "text_derivation",
     "latex_derivation",
+    "latex_relation",
+    "latex_rows",
+    "estimate_width",
+    "repr_latex",
+    "repr_markdown",
 ]
 
 _CAMEL = re.compile(r"\\operatorname\{([^}]*)\}")
+#: the lecture's symbol names: kind, an underscore, a layer index (``z_3``, ``a_j-1``)
+_LAYER_SYMBOL = re.compile(r"^(z|a|w|b|alpha|delta)_(.+)$")
+#: the relations an equation may chain, as LaTeX
+RELATIONS = {"=": "=", "<=": r"\leq", "<": "<"}
 
 
 def _activation_of(f) -> str | None:
@@ -60,14 +83,23 @@ class NielsenLatexPrinter(LatexPrinter):
     """LaTeX in the notation of Nielsen's chapter 5: z_l, a_l, w_l, b_l, σ, C.
 
     σ_l'(z_l) prints as ``\\sigma'(z_{l})``, ∂C/∂a_L as a partial-derivative fraction,
-    an :class:`OrderedProduct` in network order with a thin space between factors.
+    an :class:`OrderedProduct` in network order with a space between factors.
+
+    >>> z = sp.Symbol("z_3", real=True)
+    >>> print(NielsenLatexPrinter().doprint(sp.Derivative(sp.Function("sigmoid")(z), z)))
+    \\sigma'(z_{3})
     """
 
     printmethod = "_nielsen_latex"
+    notation = "nielsen"
+    #: what stands between two factors of an ordered product
+    product_separator = " "
+    _default_settings = {**LatexPrinter._default_settings, "depth": None}
 
     def __init__(self, settings=None):
         settings = dict(settings or {})
         settings.setdefault("mul_symbol", None)
+        settings.setdefault("ln_notation", True)
         super().__init__(settings)
 
     def _activation_latex(self, name: str) -> str:
@@ -79,9 +111,10 @@ class NielsenLatexPrinter(LatexPrinter):
             head = self._activation_latex(name)
             if exp is not None:
                 head = f"{head}^{{{exp}}}"
-            return f"{head}({self._print(expr.args[0])})"
+            args = ", ".join(self._print(a) for a in expr.args)
+            return f"{head}({args})"
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "C":
-            return "C"
+            return self._print(sp.Symbol("C"))
         return super()._print_Function(expr, exp)
 
     def _print_Derivative(self, expr):
@@ -103,22 +136,93 @@ class NielsenLatexPrinter(LatexPrinter):
     def _partial(self, num, den) -> str:
         return r"\frac{\partial %s}{\partial %s}" % (self._print(num), self._print(den))
 
+    def _factor(self, f) -> str:
+        tex = self._print(f)
+        if isinstance(f, sp.Add) or (isinstance(f, sp.Number) and f < 0) or \
+                (isinstance(f, sp.Mul) and f.could_extract_minus_sign()):
+            tex = r"\left(%s\right)" % tex
+        return tex
+
     def _print_OrderedProduct(self, expr):
-        parts = []
-        for f in expr.args:
-            tex = self._print(f)
-            if isinstance(f, sp.Add) or (isinstance(f, sp.Number) and f < 0):
-                tex = r"\left(%s\right)" % tex
-            parts.append(tex)
-        return " ".join(parts)
+        return self.product_separator.join(self._factor(f) for f in expr.args)
+
+    def _print_Preactivation(self, expr):
+        # z_l = w_l a_{l-1} + b_l (column convention: the weight acts from the left)
+        w, a, b = expr.args
+        return f"{self._print(w)} {self._print(a)} + {self._print(b)}"
+
+    def _print_Product(self, expr):
+        # ∏_{j=l+1}^{L} (w_j σ'(z_j)): the body in parentheses, its factors in order
+        (var, lo, hi), = expr.limits
+        body = self._print(expr.function)
+        if isinstance(expr.function, (OrderedProduct, sp.Mul, sp.Add)):
+            body = r"\left(%s\right)" % body
+        return r"\prod_{%s=%s}^{%s} %s" % (self._print(var), self._print(lo),
+                                           self._print(hi), body)
 
     def _print_Min(self, expr, exp=None):
         args = ", ".join(self._print(a) for a in expr.args)
         return r"\min(%s)" % args
 
 
+class MatrixLatexPrinter(NielsenLatexPrinter):
+    """The tilde notation of the row-vector lecture notes (shared/REFERENCE.md §2).
+
+    z_l prints as h̃_l (``\\tilde{h}_{l}``), a_l as h_l, the input a_0 as x, the output
+    a_L as ŷ (pass ``depth=L``), w_l as W_l, C as 𝓛 (``\\mathcal{L}``); products take
+    ``\\cdot`` and the linear part is written in the row convention h_{l-1} W_l + b_l.
+
+    >>> p = MatrixLatexPrinter({"depth": 3})
+    >>> print(p.doprint(sp.Symbol("z_2")), p.doprint(sp.Symbol("a_0")), p.doprint(sp.Symbol("a_3")))
+    \\tilde{h}_{2} x \\hat{y}
+    """
+
+    notation = "matrix"
+    product_separator = r" \cdot "
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = expr.name
+        if name == "C":
+            return r"\mathcal{L}"
+        m = _LAYER_SYMBOL.match(name)
+        if m is None:
+            return super()._print_Symbol(expr, style)
+        kind, index = m.groups()
+        depth = self._settings.get("depth")
+        if kind == "a" and index == "0":
+            return "x"
+        if kind == "a" and (index == "L" or (depth is not None and index == str(depth))):
+            return r"\hat{y}"
+        head = {"z": r"\tilde{h}", "a": "h", "w": "W", "b": "b",
+                "alpha": r"\alpha", "delta": r"\delta"}[kind]
+        return f"{head}_{{{index}}}"
+
+    def _print_Preactivation(self, expr):
+        # h̃_l = h_{l-1} W_l + b_l (row convention: the weight acts from the right)
+        w, a, b = expr.args
+        return f"{self._print(a)} {self._print(w)} + {self._print(b)}"
+
+
+#: the notations and the printer class that owns each
+NOTATIONS = {"nielsen": NielsenLatexPrinter, "matrix": MatrixLatexPrinter}
+
+
+def get_printer(notation: str = "nielsen", depth: int | None = None) -> NielsenLatexPrinter:
+    """The LaTeX printer of a notation; ``depth`` names the output layer (ŷ in ``matrix``).
+
+    >>> get_printer("tilde")
+    Traceback (most recent call last):
+    ...
+    symgrad.activations.UsageError: notation='tilde': must be one of nielsen, matrix
+    """
+    if notation not in NOTATIONS:
+        raise UsageError(f"notation={notation!r}: must be one of {', '.join(NOTATIONS)}")
+    return NOTATIONS[notation]({"depth": depth})
+
+
 class NielsenTextPrinter(StrPrinter):
-    """Plain text in the same notation: ``σ'(z_3)``, ``∂C/∂a_4``, factors in order."""
+    """Plain text in the same notation: ``σ'(z_3)``, ``∂C/∂a_4``, factors in order,
+    products by juxtaposition (``a_3 (1 - a_3)``)."""
 
     printmethod = "_nielsen_text"
 
@@ -129,7 +233,7 @@ class NielsenTextPrinter(StrPrinter):
     def _print_Function(self, expr):
         name = _activation_of(expr)
         if name is not None:
-            return f"{self._name(name)}({self._print(expr.args[0])})"
+            return f"{self._name(name)}({', '.join(self._print(a) for a in expr.args)})"
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "C":
             return "C"
         return super()._print_Function(expr)
@@ -148,8 +252,46 @@ class NielsenTextPrinter(StrPrinter):
             return f"∂{self._print(inner)}/∂{self._print(variables[0])}"
         return super()._print_Derivative(expr)
 
+    def _print_Mul(self, expr):
+        # a_3 (1 - a_3), (a_4 - y)/(a_4 (1 - a_4)): juxtaposition, '/' for a denominator
+        coeff, rest = expr.as_coeff_Mul()
+        sign = ""
+        if coeff < 0:
+            sign, expr = "-", -expr
+        num, den = sp.fraction(expr, exact=True)
+
+        def juxtapose(e):
+            factors = e.as_ordered_factors() if isinstance(e, sp.Mul) else [e]
+            return " ".join(self.parenthesize(f, PRECEDENCE["Mul"], strict=True)
+                            if not isinstance(f, sp.Pow) else self._print(f) for f in factors)
+
+        out = juxtapose(num)
+        if den != 1:
+            n = f"({out})" if isinstance(num, sp.Mul) else out
+            d = juxtapose(den)
+            d = f"({d})" if isinstance(den, sp.Mul) else d
+            out = f"{n}/{d}"
+        return sign + out
+
+    def _print_Symbol(self, expr):
+        # alpha_2 -> α_2, delta_3 -> δ_3
+        m = _LAYER_SYMBOL.match(expr.name)
+        if m is not None and m.group(1) in ("alpha", "delta"):
+            return {"alpha": "α", "delta": "δ"}[m.group(1)] + "_" + m.group(2)
+        return super()._print_Symbol(expr)
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp.is_Integer and expr.exp > 0:
+            return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}^{expr.exp}"
+        return super()._print_Pow(expr, rational)
+
     def _print_OrderedProduct(self, expr):
-        return " ".join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in expr.args)
+        # a fraction among the factors is bracketed: (a_4 - y)/(a_4 (1 - a_4)) as one factor
+        def factor(f):
+            if isinstance(f, sp.Mul) and sp.fraction(f, exact=True)[1] != 1:
+                return f"({self._print(f)})"
+            return self.parenthesize(f, PRECEDENCE["Mul"], strict=True)
+        return " ".join(factor(f) for f in expr.args)
 
 
 def latex(expr, **settings) -> str:
@@ -213,3 +355,123 @@ def markdown_derivation(d: Derivation) -> str:
         out += ["$$", _equation(p, gradient_lhs(q), d.closed_form(q), " = "), "$$", ""]
     out += ["$$", _equation(p, d.dC_da, d.concrete(d.dC_da), " = "), "$$", ""]
     return "\n".join(out)
+
+
+# -- equations broken into aligned rows ------------------------------------------------------
+
+_WIDTH_RULES = [
+    (re.compile(r"\\(left|right)\s*"), ""),
+    (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\(mathcal|tilde|hat)\{([^{}]*)\}"), r"\2"),
+    (re.compile(r"\\text\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\(tanh|ln|log|exp|prod|min)"), "XXX"),
+    (re.compile(r"\\(cdot)"), "XX"),
+    (re.compile(r"\\(qquad|quad|,|:|;)"), "  "),
+    (re.compile(r"\\[a-zA-Z]+"), "X"),
+]
+_SUBSCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+
+
+def estimate_width(tex: str) -> float:
+    """A rough width of a LaTeX formula in characters of body text: fractions count their
+    wider line, sub- and superscripts two thirds, spacing and ``\\left`` nothing.  Used only
+    to decide where a long product is broken across lines.
+
+    >>> estimate_width(r"\\frac{\\partial C}{\\partial a_{4}}") < estimate_width(r"w_{2} w_{3} w_{4}")
+    True
+    """
+    for rule, repl in _WIDTH_RULES[:4]:
+        tex = rule.sub(repl, tex)
+    # sub- and superscripts first (their braces hold no fraction in this notation)
+    tex = _SUBSCRIPT.sub(lambda m: "s" * max(1, round(2 * _plain_width(m.group(1)) / 3)), tex)
+    while True:
+        m = _FRAC.search(tex)
+        if m is None:
+            break
+        w = max(_plain_width(m.group(1)), _plain_width(m.group(2)))
+        tex = tex[:m.start()] + "f" * max(1, round(w)) + tex[m.end():]
+    return _plain_width(tex)
+
+
+def _plain_width(tex: str) -> float:
+    for rule, repl in _WIDTH_RULES[4:]:
+        tex = rule.sub(repl, tex)
+    tex = re.sub(r"[{}\s&]", "", tex)
+    return float(len(tex)) + 0.6 * tex.count("+") + 0.6 * tex.count("-") + 0.6 * tex.count("=")
+
+
+def latex_relation(printer, relation: str) -> str:
+    """``=``, ``<=`` and ``<`` as LaTeX."""
+    return RELATIONS[relation]
+
+
+def _pieces(printer, term, budget: float) -> list[str]:
+    """A term as one or more lines: an ordered product wider than ``budget`` is broken
+    between factors, never inside one."""
+    tex = printer.doprint(term)
+    if not isinstance(term, OrderedProduct) or estimate_width(tex) <= budget:
+        return [tex]
+    lines, current, width = [], [], 0.0
+    for f in term.args:
+        ft = printer._factor(f)
+        fw = estimate_width(ft) + 1
+        if current and width + fw > budget:
+            lines.append(printer.product_separator.join(current))
+            current, width = [], 0.0
+        current.append(ft)
+        width += fw
+    lines.append(printer.product_separator.join(current))
+    return lines
+
+
+def latex_rows(printer, terms, relations, width: float = 64) -> list[str]:
+    """The rows of one equation ``terms[0] rel terms[1] rel ...`` for an ``align*`` (or
+    ``aligned``) block: the relation after ``&``, every further term on its own row, and a
+    long product continued on ``&\\qquad`` rows so no row is wider than ``width``.
+
+    >>> x, y = sp.symbols("x y")
+    >>> latex_rows(NielsenLatexPrinter(), (x, OrderedProduct(y, x)), ("=",))
+    ['x &= y x']
+    """
+    lhs = printer.doprint(terms[0])
+    budget = max(20.0, width - estimate_width(lhs) - 3)
+    sep = printer.product_separator.strip()
+    cont = r"&\qquad " + (sep + " " if sep else "")
+    rows = []
+    for i, (rel, term) in enumerate(zip(relations, terms[1:])):
+        pieces = _pieces(printer, term, budget)
+        rows.append(f"{lhs if i == 0 else ''} &{RELATIONS[rel]} {pieces[0]}".lstrip())
+        rows += [cont + p for p in pieces[1:]]
+    return rows
+
+
+# -- Jupyter --------------------------------------------------------------------------------
+
+def _closed_form_rows(d: Derivation, printer) -> list[str]:
+    rows = []
+    for q in d.parameter_names():
+        rows += latex_rows(printer, (gradient_lhs(q), d.closed_form(q)), ("=",), width=80)
+    rows += latex_rows(printer, (d.dC_da, d.concrete(d.dC_da)), ("=",), width=80)
+    return rows
+
+
+def repr_latex(d: Derivation) -> str:
+    """What Jupyter shows for a Derivation: its closed forms in one ``aligned`` block.
+
+    >>> from symgrad import Chain, derive
+    >>> print(repr_latex(derive(Chain(depth=1))))
+    $$\\begin{aligned}
+    \\frac{\\partial C}{\\partial b_{1}} &= \\sigma'(z_{1}) \\frac{\\partial C}{\\partial a_{1}} \\\\
+    \\frac{\\partial C}{\\partial w_{1}} &= a_{0} \\sigma'(z_{1}) \\frac{\\partial C}{\\partial a_{1}} \\\\
+    \\frac{\\partial C}{\\partial a_{1}} &= a_{1} - y
+    \\end{aligned}$$
+    """
+    rows = _closed_form_rows(d, NielsenLatexPrinter())
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
+
+def repr_markdown(d: Derivation) -> str:
+    """What Jupyter's Markdown view shows: a heading naming the network, then the
+    closed forms as one ``$$`` block (KaTeX and MathJax)."""
+    return f"**Gradients of** `{d.network!r}`\n\n" + repr_latex(d) + "\n"
