@@ -1,0 +1,575 @@
+"""Numbers from a Derivation: float64 NumPy code, mpmath values and finite differences.
+
+Everything here follows the Derivation's backpropagation recurrence, layer by layer, so
+the cost of one evaluation is linear in depth::
+
+    forward:   z_l = w_l a_{l-1} + b_l,   a_l = σ_l(z_l)
+    backward:  δ_L = σ_L'(z_L) ∂C/∂a_L,   δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}
+               ∂C/∂b_l = δ_l,   ∂C/∂w_l = a_{l-1} δ_l,   ∂C/∂α_l = (∂σ_l/∂α_l)(z_l) ∂C/∂a_l
+
+* :func:`mp_gradients` evaluates it with mpmath (50 digits by default, any depth; values
+  far below 1e-308 stay representable);
+* :func:`compile_numpy` builds float64 NumPy code vectorized over a batch of points;
+* three independent witnesses: :func:`finite_differences` (central differences on a ladder
+  of steps per parameter with Richardson extrapolation, the error estimate from the
+  extrapolation), :func:`complex_step` (analytic activations) and :func:`reference_gradients`
+  (mpmath's own differentiation of the composed forward pass, not of the closed form, at
+  twice the digits, its error estimated from two working precisions).
+
+>>> from symgrad.network import Chain
+>>> from symgrad.derive import derive
+>>> d = derive(Chain(depth=2))
+>>> point = {"w_1": "0.5", "b_1": "-0.25", "w_2": "1.5", "b_2": "0.125"}
+>>> inputs = {"a_0": "1", "y": "0"}
+>>> g = mp_gradients(d, point, inputs, digits=30)
+>>> mpmath.nstr(g["b_1"], 20)
+'0.053377456713818993627'
+>>> f = compile_numpy(d)
+>>> float(f(point, inputs)["b_1"])    # doctest: +ELLIPSIS
+0.0533774567138189...
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from typing import Callable, Mapping
+
+import mpmath
+import numpy as np
+import sympy as sp
+from sympy.codegen.cfunctions import log1p
+
+from .activations import Activation, UsageError
+from .derive import Derivation
+
+__all__ = [
+    "DEFAULT_DIGITS",
+    "GUARD_DIGITS",
+    "MAX_DIGITS",
+    "INPUT_NAMES",
+    "check_digits",
+    "mp_point",
+    "mp_forward",
+    "mp_gradients",
+    "compile_numpy",
+    "NumpyGradients",
+    "random_point",
+    "EPS",
+]
+
+#: the reference precision when none is asked for, in decimal digits
+DEFAULT_DIGITS = 50
+#: extra working digits on top of the requested ones
+GUARD_DIGITS = 10
+#: the most digits a user may ask for
+MAX_DIGITS = 2000
+#: the two inputs besides the parameters
+INPUT_NAMES = ("a_0", "y")
+#: float64 unit roundoff
+EPS = float(np.finfo(float).eps)
+
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def check_digits(digits, argument: str = "digits") -> int:
+    """The precision as an int from 1 to :data:`MAX_DIGITS`, or a one-line UsageError.
+
+    >>> check_digits(0)
+    Traceback (most recent call last):
+    ...
+    symgrad.activations.UsageError: digits=0: must be an integer from 1 to 2000
+    """
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) \
+            or not 1 <= digits <= MAX_DIGITS:
+        raise UsageError(f"{argument}={digits!r}: must be an integer from 1 to {MAX_DIGITS}")
+    return int(digits)
+
+
+# --- points --------------------------------------------------------------------------------
+
+def _to_mpf(name: str, value) -> mpmath.mpf:
+    """One value at the current mpmath precision; decimal strings are read exactly."""
+    if type(value) is float:  # the common case, exact
+        if math.isfinite(value):
+            return mpmath.mpf(value)
+        x = None
+    elif isinstance(value, bool):
+        x = None
+    elif isinstance(value, str):
+        text = value.strip()
+        x = mpmath.mpf(text) if _DECIMAL.fullmatch(text) else None
+    elif isinstance(value, Fraction) or isinstance(value, sp.Rational):
+        num, den = (value.numerator, value.denominator) if isinstance(value, Fraction) \
+            else (int(value.p), int(value.q))
+        x = mpmath.mpf(num) / den
+    elif isinstance(value, numbers.Integral):
+        x = mpmath.mpf(int(value))
+    elif isinstance(value, Decimal):
+        x = mpmath.mpf(str(value)) if value.is_finite() else mpmath.mpf("nan")
+    elif isinstance(value, (float, np.floating)):
+        x = mpmath.mpf(float(value))
+    elif hasattr(value, "_mpf_"):  # mpmath.mpf, sympy.Float
+        x = mpmath.mpf(value)
+    else:
+        x = None
+    if x is None:
+        raise UsageError(f"{name}={value!r}: must be a real number (int, float, Fraction, "
+                         "mpf or a decimal string such as '0.1')")
+    if not mpmath.isfinite(x):
+        raise UsageError(f"{name}={value!r}: must be finite")
+    return x
+
+
+@lru_cache(maxsize=64)
+def _names(net) -> tuple[tuple, frozenset]:
+    """The parameter names of a network (in order) and as a set, built once per network."""
+    names = tuple(net.parameter_names())
+    return names, frozenset(names)
+
+
+@lru_cache(maxsize=64)
+def _layer_names(net) -> tuple:
+    """(l, σ_l, "w_l", "b_l", "alpha_l" or None, "w_{l+1}" or None) for l = 1..L."""
+    L = net.depth
+    return tuple((l, net.sigma(l), f"w_{l}", f"b_{l}", f"alpha_{l}" if net.has_slope(l) else None,
+                  f"w_{l + 1}" if l < L else None) for l in net.layers)
+
+
+def _check_names(d: Derivation, parameters: Mapping, inputs: Mapping) -> None:
+    if not isinstance(parameters, Mapping):
+        raise UsageError(f"parameters={parameters!r}: must map parameter names to numbers")
+    if not isinstance(inputs, Mapping):
+        raise UsageError(f"inputs={inputs!r}: must map 'a_0' and 'y' to numbers")
+    names, known = _names(d.network)
+    if len(parameters) == len(names) and all(name in known for name in parameters) \
+            and len(inputs) == 2 and all(name in inputs for name in INPUT_NAMES):
+        return
+    for name in parameters:
+        if name not in known:
+            d.network.parameter(name)  # raises the one-line error naming it
+            raise UsageError(f"parameter={name!r}: not a parameter of this network")
+    for name in names:
+        if name not in parameters:
+            raise UsageError(f"parameter={name!r}: missing; every one of "
+                             f"{', '.join(names[:4])}{', ...' if len(names) > 4 else ''} "
+                             "needs a value")
+    for name in inputs:
+        if name not in INPUT_NAMES:
+            raise UsageError(f"input={name!r}: not an input; allowed: a_0, y")
+    for name in INPUT_NAMES:
+        if name not in inputs:
+            raise UsageError(f"input={name!r}: missing; the inputs are a_0 and y")
+
+
+def mp_point(d: Derivation, parameters: Mapping, inputs: Mapping) -> dict:
+    """Every parameter and input as an mpf at the current mpmath precision.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> mp_point(derive(Chain(depth=1)), {"w_1": 1, "b_1": 0}, {"a_0": "0.1"})
+    Traceback (most recent call last):
+    ...
+    symgrad.activations.UsageError: input='y': missing; the inputs are a_0 and y
+    """
+    _check_names(d, parameters, inputs)
+    out = {name: _to_mpf(name, parameters[name]) for name in _names(d.network)[0]}
+    out.update({name: _to_mpf(name, inputs[name]) for name in INPUT_NAMES})
+    return out
+
+
+def _without_cancellation(expr: sp.Expr) -> sp.Expr:
+    """The same function, rewritten where a sum cancels in the tails: ``1 - tanh(u)²`` as
+    ``sech(u)²``, ``c + c erf(u)`` as ``c erfc(-u)``, ``log(1 + e^u)`` as ``log1p(e^u)``.
+    Without this, 60 digits give 0 for tanh'(80) and gelu'(-40)."""
+    u = sp.Wild("u")
+    expr = expr.replace(1 - sp.tanh(u) ** 2, 1 / sp.cosh(u) ** 2)
+    expr = expr.replace(lambda e: e.is_Add, _erfc_in_sum)
+    return expr.replace(sp.log(sp.exp(u) + 1), log1p(sp.exp(u)))
+
+
+#: erfc(-u), kept as one function so that SymPy does not rewrite it as 2 - erfc(u)
+_erfc_of_negative = sp.Function("erfc_of_negative")
+_MP_MODULES = [{"erfc_of_negative": lambda u: mpmath.erfc(-u)}, "mpmath"]
+
+
+def _erfc_in_sum(total: sp.Add) -> sp.Expr:
+    """c + c·erf(u) + rest  →  c·erfc(-u) + rest, inside a sum of any length."""
+    terms = list(total.args)
+    for k, term in enumerate(terms):
+        coeff, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.erf) and coeff in terms:
+            terms.remove(coeff)
+            terms[terms.index(term)] = coeff * _erfc_of_negative(rest.args[0])
+            return sp.Add(*terms)
+    return total
+
+
+@lru_cache(maxsize=None)
+def _mp_stable(act: Activation) -> Callable:
+    """σ, σ' (and ∂σ/∂α) of one activation as one mpmath function (shared subexpressions
+    computed once), from the activation's own expressions rewritten by
+    :func:`_without_cancellation`."""
+    args = [act.z] + ([act.parameter] if act.parameter is not None else [])
+    exprs = [_without_cancellation(act.expression),
+             _without_cancellation(act.derivative_expression)]
+    if act.parameter is not None:  # ∂σ/∂α, the slope's local factor
+        exprs.append(sp.diff(act.expression, act.parameter))
+    return sp.lambdify(args, exprs, modules=_MP_MODULES, cse=True)
+
+
+_OUTPUT_DELTA: dict = {}
+
+
+def _output_delta(d: Derivation, module: str) -> Callable | None:
+    """δ_L(a_L, y) as the Derivation cancels it (sigmoid with cross-entropy: a_L − y) when
+    the cancelled form removes the division in ∂C/∂a_L, else None.  It depends only on
+    σ_L and the cost, so it is cached on those."""
+    net = d.network
+    key = (net.sigma(d.L), net.cost, module)
+    if key not in _OUTPUT_DELTA:
+        _, den = sp.fraction(sp.together(d.concrete(d.dC_da)))
+        use = d.output_delta_cancels and bool(den.free_symbols)
+        _OUTPUT_DELTA[key] = sp.lambdify([net.a(d.L), net.y], d.output_delta,
+                                         modules=module) if use else None
+    return _OUTPUT_DELTA[key]
+
+
+def _mp_layers(d: Derivation, p: dict, a0, *, with_derivatives: bool = True):
+    """The forward pass at the current precision: z, a (index 0..L) and σ_l'(z_l),
+    (∂σ_l/∂α_l)(z_l) per layer."""
+    mpf = mpmath.mpf
+    z, a, ds, dalpha = [None], [a0], [None], {}
+    al = a0
+    for l, act, w, b, alpha, _ in _layer_names(d.network):
+        zl = p[w] * al + p[b]                              # z_l = w_l a_{l-1} + b_l
+        if alpha is None:
+            al, dl = _mp_stable(act)(zl)                   # a_l = σ_l(z_l), σ_l'(z_l)
+        else:
+            al, dl, dalpha[l] = _mp_stable(act)(zl, p[alpha])
+        if type(al) is not mpf:
+            al = mpf(al)
+        z.append(zl)
+        a.append(al)
+        ds.append(dl)
+    return z, a, ds, dalpha
+
+
+def mp_forward(d: Derivation, parameters: Mapping, inputs: Mapping, *,
+               digits: int = DEFAULT_DIGITS):
+    """z_l and a_l for l = 0..L (``z[0]`` is None) at ``digits`` + 10 guard digits.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> z, a = mp_forward(derive(Chain(depth=1)), {"w_1": 2, "b_1": "-1"}, {"a_0": "0.5", "y": 0})
+    >>> z[1], a[1]
+    (mpf('0.0'), mpf('0.5'))
+    """
+    digits = check_digits(digits)
+    with mpmath.workdps(digits + GUARD_DIGITS):
+        p = mp_point(d, parameters, inputs)
+        z, a, _, _ = _mp_layers(d, p, p["a_0"])
+    return z, a
+
+
+def _mp_backward(d: Derivation, p: dict, z, a, ds, dalpha) -> dict:
+    """The recurrence at the current precision: cost and every ∂C/∂θ."""
+    net, L = d.network, d.L
+    y = p["y"]
+    grads = {"cost": net.cost.mp(a[L], y)}
+    cancelled = _output_delta(d, "mpmath")
+    dC_da = None if cancelled is not None else net.cost.mp_derivative(a[L], y)
+    # δ_L = σ_L'(z_L) ∂C/∂a_L  (or its cancelled form, a_L − y)
+    delta = cancelled(a[L], y) if cancelled is not None else ds[L] * dC_da
+    for l, _, w, b, alpha, w_next in reversed(_layer_names(net)):
+        if l < L:
+            dC_da = p[w_next] * delta                # ∂C/∂a_l = w_{l+1} δ_{l+1}
+            delta = ds[l] * dC_da                    # δ_l = σ_l'(z_l) ∂C/∂a_l
+        grads[b] = delta                             # ∂C/∂b_l = δ_l
+        grads[w] = a[l - 1] * delta                  # ∂C/∂w_l = a_{l-1} δ_l
+        if alpha is not None:
+            if dC_da is None:
+                dC_da = net.cost.mp_derivative(a[L], y)
+            grads[alpha] = dalpha[l] * dC_da         # ∂C/∂α_l = ∂a_l/∂α_l ∂C/∂a_l
+    mpf = mpmath.mpf
+    out = {"cost": grads["cost"]}
+    for n in _names(net)[0]:
+        g = grads[n]
+        out[n] = g if type(g) is mpf else mpf(g)
+    return out
+
+
+def mp_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
+                 digits: int = DEFAULT_DIGITS) -> dict:
+    """The cost and every ∂C/∂θ from the Derivation's recurrence, with mpmath at
+    ``digits`` + 10 guard digits.  Decimal strings are read exactly at that precision.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> g = mp_gradients(derive(Chain(depth=1)), {"w_1": 2, "b_1": "-1"}, {"a_0": "0.5", "y": 1})
+    >>> g["cost"], g["b_1"], g["w_1"]          # σ'(0) = 1/4, a_1 − y = −1/2
+    (mpf('0.125'), mpf('-0.125'), mpf('-0.0625'))
+    >>> mp_gradients(derive(Chain(depth=1)), {"w_1": "nan", "b_1": 0}, {"a_0": 0, "y": 0})
+    Traceback (most recent call last):
+    ...
+    symgrad.activations.UsageError: w_1='nan': must be a real number (int, float, Fraction, mpf or a decimal string such as '0.1')
+    """
+    digits = check_digits(digits)
+    with mpmath.workdps(digits + GUARD_DIGITS):
+        p = mp_point(d, parameters, inputs)
+        z, a, ds, dalpha = _mp_layers(d, p, p["a_0"])
+        return _mp_backward(d, p, z, a, ds, dalpha)
+
+
+# --- float64 -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _np_slope_derivative(act: Activation) -> Callable:
+    """(∂σ/∂α)(z, α) as a NumPy function (PReLU: z for z ≤ 0, else 0)."""
+    expr = sp.diff(act.expression, act.parameter)
+    f = sp.lambdify([act.z, act.parameter], expr, modules="numpy")
+    return lambda z, alpha: np.broadcast_to(f(z, alpha), np.shape(z)) * 1.0
+
+
+class NumpyGradients:
+    """float64 gradients of a Derivation, vectorized over a batch of points.
+
+    ``f(parameters, inputs)`` takes a float or an array (all broadcastable to one batch
+    shape) per name and returns ``{"cost": ..., "b_L": ..., ...}`` as float64 arrays of the
+    batch shape; :meth:`packed` returns the same numbers as one ``(batch, parameters)``
+    array, columns in ``parameter_names`` order.  The loop runs over layers with each
+    activation's stable NumPy forms; sigmoid with cross-entropy uses δ_L = a_L − y.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> f = compile_numpy(derive(Chain(depth=3)))
+    >>> point = {n: np.array([0.5, -2.0]) for n in f.parameter_names}
+    >>> cost, G = f.packed(point, {"a_0": 1.0, "y": 0.0})
+    >>> G.shape, f.parameter_names[:2]
+    ((2, 6), ['b_3', 'b_2'])
+    >>> bool(np.all(G[:, 0] == f(point, {"a_0": 1.0, "y": 0.0})["b_3"]))
+    True
+    """
+
+    def __init__(self, d: Derivation):
+        net = d.network
+        self.derivation = d
+        self.L = L = d.L
+        self.parameter_names = list(_names(net)[0])
+        index = {name: k for k, name in enumerate(self.parameter_names)}
+        self._activations = [None] + [net.sigma(l) for l in net.layers]
+        self._w = [None] + [f"w_{l}" for l in net.layers]
+        self._b = [None] + [f"b_{l}" for l in net.layers]
+        self._alpha = [None] + [f"alpha_{l}" if net.has_slope(l) else None for l in net.layers]
+        self._iw = [None] + [index[f"w_{l}"] for l in net.layers]
+        self._ib = [None] + [index[f"b_{l}"] for l in net.layers]
+        self._ia = [None] + [index.get(f"alpha_{l}") for l in net.layers]
+        self._linear = [None] + [net.sigma(l).is_linear for l in net.layers]
+        self._dalpha = [None] + [_np_slope_derivative(net.sigma(l)) if net.has_slope(l) else None
+                                 for l in net.layers]
+        self.cost_function = net.cost
+        self._cancelled = _output_delta(d, "numpy")
+
+    def __repr__(self) -> str:
+        return f"NumpyGradients({self.derivation.network!r})"
+
+    # -- input ------------------------------------------------------------------------------
+    def _values(self, parameters: Mapping, inputs: Mapping) -> tuple[dict, tuple]:
+        _check_names(self.derivation, parameters, inputs)
+        vals = {}
+        for source in (parameters, inputs):
+            for name, value in source.items():
+                try:
+                    v = np.asarray(value, dtype=float)
+                except (TypeError, ValueError):
+                    raise UsageError(f"{name}={value!r}: must be a float or an array of "
+                                     "floats") from None
+                if not np.all(np.isfinite(v)):
+                    raise UsageError(f"{name}: must be finite (found inf or nan)")
+                vals[name] = v if v.ndim else float(v)
+        try:
+            shape = np.broadcast_shapes(*(np.shape(v) for v in vals.values()))
+        except ValueError:
+            shapes = ", ".join(f"{n}{np.shape(v)}" for n, v in vals.items() if np.ndim(v))
+            raise UsageError(f"shapes={shapes}: must broadcast to one batch shape") from None
+        return vals, shape
+
+    # -- the recurrence ---------------------------------------------------------------------
+    def _forward(self, v: dict):
+        """a_{l-1}, σ_l'(z_l), z_l (kept for slope layers) for every layer, and a_L."""
+        a_prev, dsig, zs = [None], [None], {}
+        a = v["a_0"]
+        acts = self._activations
+        for l in range(1, self.L + 1):
+            act = acts[l]
+            z = v[self._w[l]] * a + v[self._b[l]]        # z_l = w_l a_{l-1} + b_l
+            a_prev.append(a)
+            if self._alpha[l] is None:
+                a, ds = act.numpy(z), act.numpy_derivative(z)
+            else:
+                alpha = v[self._alpha[l]]
+                a, ds = act.numpy(z, alpha), act.numpy_derivative(z, alpha)
+                zs[l] = z
+            dsig.append(ds)
+        return a_prev, dsig, zs, a
+
+    def _backward(self, v: dict, shape: tuple):
+        a_prev, dsig, zs, aL = self._forward(v)
+        L, y = self.L, v["y"]
+        out = np.empty((len(self.parameter_names),) + tuple(shape))
+        cost = np.broadcast_to(self.cost_function.numpy(aL, y), shape).astype(float)
+        dC_da = None
+        if self._cancelled is not None:
+            delta = self._cancelled(aL, y)                    # δ_L = a_L − y
+        else:
+            dC_da = self.cost_function.numpy_derivative(aL, y)
+            delta = dsig[L] * dC_da                           # δ_L = σ_L'(z_L) ∂C/∂a_L
+        for l in range(L, 0, -1):
+            if l < L:
+                dC_da = v[self._w[l + 1]] * delta             # ∂C/∂a_l = w_{l+1} δ_{l+1}
+                delta = dsig[l] * dC_da                       # δ_l = σ_l'(z_l) ∂C/∂a_l
+            out[self._ib[l]] = delta                          # ∂C/∂b_l = δ_l
+            out[self._iw[l]] = a_prev[l] * delta              # ∂C/∂w_l = a_{l-1} δ_l
+            if self._ia[l] is not None:
+                if dC_da is None:
+                    dC_da = self.cost_function.numpy_derivative(aL, y)
+                # ∂C/∂α_l = (∂σ_l/∂α_l)(z_l) ∂C/∂a_l
+                out[self._ia[l]] = self._dalpha[l](zs[l], v[self._alpha[l]]) * dC_da
+        return cost, out
+
+    def __call__(self, parameters: Mapping, inputs: Mapping) -> dict:
+        """``{"cost": C, name: ∂C/∂name, ...}`` as float64 arrays of the batch shape."""
+        v, shape = self._values(parameters, inputs)
+        if shape == ():  # evaluate as a batch of one (some NumPy forms need an array)
+            cost, out = self._backward({n: np.reshape(x, (1,)) for n, x in v.items()}, (1,))
+            cost, out = cost.reshape(()), out.reshape(out.shape[:1])
+        else:
+            cost, out = self._backward(v, shape)
+        result = {"cost": cost}
+        result.update(zip(self.parameter_names, out))
+        return result
+
+    def packed(self, parameters: Mapping, inputs: Mapping) -> tuple[np.ndarray, np.ndarray]:
+        """``(cost, G)``: the cost as a ``(batch,)`` array and the gradients as a
+        ``(batch, parameters)`` array (a batch of any shape is flattened)."""
+        v, shape = self._values(parameters, inputs)
+        flat = (int(np.prod(shape)),)
+        v = {n: (np.broadcast_to(x, shape).reshape(flat) if np.ndim(x) else x)
+             for n, x in v.items()}
+        cost, out = self._backward(v, flat)
+        return cost, out.T
+
+    def forward(self, parameters: Mapping, inputs: Mapping) -> tuple[list, list]:
+        """z_l and a_l (index 0..L, ``z[0]`` None) as float64 arrays."""
+        v, shape = self._values(parameters, inputs)
+        shape = shape or (1,)
+        v = {n: np.broadcast_to(x, shape) for n, x in v.items()}
+        z, a = [None], [np.broadcast_to(v["a_0"], shape) * 1.0]
+        for l in range(1, self.L + 1):
+            zl = v[self._w[l]] * a[-1] + v[self._b[l]]
+            al = self._activations[l].numpy(zl) if self._alpha[l] is None else \
+                self._activations[l].numpy(zl, v[self._alpha[l]])
+            z.append(np.broadcast_to(zl, shape) * 1.0)
+            a.append(np.broadcast_to(al, shape) * 1.0)
+        return z, a
+
+    # -- rows of perturbed points (the finite-difference and complex-step stencils) -------
+    def stencil_cost(self, center: Mapping, rows_parameter: np.ndarray, rows_step: np.ndarray,
+                     *, complex_forms: list | None = None, kinks: Mapping | None = None):
+        """The cost at ``center`` with parameter number ``rows_parameter[r]`` moved by
+        ``rows_step[r]``, one row each, layer by layer in O(rows) memory.
+
+        ``complex_forms`` (σ_l for complex z, index 1..L) evaluates a complex stencil.
+        ``kinks`` maps kinked layers to the sign of z_l at the center; the second result
+        flags the rows whose z_l there has another sign or is 0 (the stencil crosses a
+        kink)."""
+        rows_parameter = np.asarray(rows_parameter)
+        step = np.asarray(rows_step)
+        n = rows_parameter.shape[0]
+        crossed = np.zeros(n, dtype=bool)
+
+        def column(name, k):
+            value = center[name]
+            hit = rows_parameter == k
+            if not hit.any():
+                return value
+            col = np.full(n, value, dtype=step.dtype)
+            col[hit] += step[hit]
+            return col
+
+        a = center["a_0"]
+        for l in range(1, self.L + 1):
+            z = column(self._w[l], self._iw[l]) * a + column(self._b[l], self._ib[l])
+            alpha = None if self._alpha[l] is None else column(self._alpha[l], self._ia[l])
+            if complex_forms is not None:
+                a = complex_forms[l](z) if alpha is None else complex_forms[l](z, alpha)
+            else:
+                act = self._activations[l]
+                a = act.numpy(z) if alpha is None else act.numpy(z, alpha)
+            if kinks and l in kinks:
+                crossed |= np.broadcast_to(np.sign(z) != kinks[l], (n,))
+        return np.broadcast_to(self.cost_function.numpy(a, center["y"]), (n,)), crossed
+
+
+def compile_numpy(d: Derivation) -> NumpyGradients:
+    """Float64 NumPy gradients of ``d``, generated from its recurrence (a loop over
+    layers: building them is linear in depth).  See :class:`NumpyGradients`.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> f = compile_numpy(derive(Chain(depth=2, cost="cross-entropy")))
+    >>> g = f({"w_1": 1.0, "b_1": 0.0, "w_2": 1.0, "b_2": 1e4}, {"a_0": 0.0, "y": 0.25})
+    >>> float(g["b_2"])                 # δ_L = a_L − y: finite although a_L rounds to 1
+    0.75
+    """
+    if not isinstance(d, Derivation):
+        raise UsageError(f"derivation={d!r}: must be a Derivation (symgrad.derive)")
+    return NumpyGradients(d)
+
+
+# --- random points -------------------------------------------------------------------------
+
+def random_point(d: Derivation, rng, *, scale: float = 1.0, saturate: float = 0.0):
+    """A random ``(parameters, inputs)`` pair of float dicts for ``d``.
+
+    The distribution: w_l ~ N(0, scale²), b_l ~ N(0, 1), α_l ~ U(0, 0.3) (PReLU),
+    a_0 ~ U(0, 1), y ~ U(0, 1).  With ``saturate`` = p > 0, each layer independently with
+    probability p gets b_l = ±U(30, 40) instead (random sign), which drives z_l far into
+    the flat tails (|z_l| > 30 unless the weights are large): saturated units.
+    ``rng`` is a ``numpy.random.Generator`` or a seed.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> params, inputs = random_point(derive(Chain(depth=2)), 0)
+    >>> sorted(params), sorted(inputs)
+    (['b_1', 'b_2', 'w_1', 'w_2'], ['a_0', 'y'])
+    """
+    rng = np.random.default_rng(rng)
+    scale = float(scale)
+    if not (math.isfinite(scale) and scale > 0):
+        raise UsageError(f"scale={scale!r}: must be a finite number > 0")
+    if not 0.0 <= float(saturate) <= 1.0:
+        raise UsageError(f"saturate={saturate!r}: must be a probability from 0 to 1")
+    net = d.network
+    L = net.depth
+    w = rng.normal(0.0, scale, L)
+    b = rng.normal(0.0, 1.0, L)
+    alpha = rng.uniform(0.0, 0.3, L)
+    a0, y = rng.uniform(0.0, 1.0, 2)
+    if saturate > 0:
+        hit = rng.uniform(size=L) < saturate
+        push = rng.uniform(30.0, 40.0, L) * rng.choice([-1.0, 1.0], L)
+        b = np.where(hit, push, b)
+    params = {}
+    for l in range(L, 0, -1):
+        params[f"b_{l}"] = float(b[l - 1])
+    for l in range(L, 0, -1):
+        params[f"w_{l}"] = float(w[l - 1])
+    for l in range(L, 0, -1):
+        if net.has_slope(l):
+            params[f"alpha_{l}"] = float(alpha[l - 1])
+    return params, {"a_0": float(a0), "y": float(y)}
