@@ -383,7 +383,7 @@ def _show(point) -> str:
 
 def _describe_interval(I: sp.Interval) -> str:
     if I.start == -sp.oo and I.end == sp.oo:
-        return "every real z"
+        return "z ∈ ℝ"
     if I.start == -sp.oo:
         return f"z < {I.end}"
     if I.end == sp.oo:
@@ -433,18 +433,22 @@ def _branch_candidates(g: sp.Expr, z: sp.Symbol, I: sp.Interval, steps: list) ->
     """The values sup_I |g| is taken from, with one proof step per fact used."""
     where = _describe_interval(I)
     if not g.has(z):
-        steps.append(f"σ'(z) = {sp.sstr(g)} is constant on {where}")
+        steps.append(f"σ'(z) = {sp.sstr(g)} is constant for {where}")
         return [Candidate(sp.Abs(g), None if g.free_symbols else _exact_enclosure(sp.Abs(g)),
                           True, I, "constant on")]
     if not _continuous(g, z, I):
-        raise NotCertified(f"σ'(z) = {sp.sstr(g)} is not shown continuous on {where}")
+        raise NotCertified(f"σ'(z) = {sp.sstr(g)} is not shown continuous for {where}")
     out = []
     h = sp.factor(sp.diff(g, z))  # σ''(z)
     solved = sp.solveset(h, z, I)
     if isinstance(solved, sp.FiniteSet) or solved is sp.S.EmptySet:
         points = sorted(solved, key=lambda c: float(c)) if solved is not sp.S.EmptySet else []
-        steps.append(f"σ''(z) = {sp.sstr(h)} = 0 on {where} exactly at z ∈ "
-                     f"{{{', '.join(map(sp.sstr, points))}}} (solveset)")
+        if points:
+            steps.append(f"σ''(z) = {sp.sstr(h)} = 0 for {where} exactly at z ∈ "
+                         f"{{{', '.join(map(sp.sstr, points))}}} (solveset)")
+        else:
+            steps.append(f"σ''(z) = {sp.sstr(h)} has no zero for {where} (solveset): "
+                         "no critical point")
         for c in points:
             value = sp.simplify(sp.Abs(g.subs(z, c)))
             steps.append(f"|σ'({sp.sstr(c)})| = {sp.sstr(value)}")
@@ -577,9 +581,10 @@ def _decide(candidates: list[Candidate], steps: list):
         # a value with a parameter (PReLU's alpha): the supremum is a symbolic Max
         value = sp.Max(*[c.value for c in candidates])
         winners = [c for c in candidates if c.attained]
-        how = "; ".join(f"{sp.sstr(c.value)} on {_describe_interval(c.where)}" for c in winners)
+        how = "attained at " + ", ".join(f"{_describe_interval(c.where)} where {sp.sstr(c.value)} "
+                                         "is the largest" for c in winners)
         steps.append(f"sup |σ'| = max of the branch values = {sp.sstr(value)}")
-        return value, None, True, None, f"attained: {how}"
+        return value, None, True, None, how
     lo = max(c.enclosure[0] for c in candidates)
     hi = max(c.enclosure[1] for c in candidates)
     # the candidates that can be the maximum: their enclosures reach the best lower bound
@@ -601,8 +606,7 @@ def _decide(candidates: list[Candidate], steps: list):
         c = attained[0]
         if c.kind == "constant on":
             where = _describe_interval(c.where)
-            at, how = c.where, (f"attained at {where}" if c.where.start == -sp.oo and
-                                c.where.end == sp.oo else f"attained at every z with {where}")
+            at, how = c.where, f"attained at every {where}"
         elif isinstance(c.where, tuple):
             at, how = c.where, f"attained at the root z ≈ {mpmath.nstr((c.where[0] + c.where[1]) / 2, 8)} of σ''"
         else:
@@ -639,15 +643,13 @@ def _supremum(name: str) -> Supremum:
                          " EXCEEDS it (the convention, not a derivative)")
             steps.append(note)
         exact_solve = not any(isinstance(c.where, tuple) for c in candidates)
-        method = ("critical points solved exactly (solveset) and limits (sympy.limit)"
-                  if exact_solve else
-                  "critical points enclosed by interval arithmetic (mpmath.iv: bisection, "
-                  "interval Newton, certified tails) and limits (sympy.limit)")
+        method = ("exact: critical points (solveset), limits" if exact_solve else
+                  "certified enclosure: critical points by interval arithmetic "
+                  "(mpmath.iv), limits")
+        if all(not expr.has(z) for expr, _ in pieces):
+            method = "constant"
         if len(pieces) > 1:
-            method = "branch by branch: " + method
-        if all(c.kind != "critical point" for c in candidates) and \
-                all(not expr.has(z) for expr, _ in pieces):
-            method = "constant branches" if len(pieces) > 1 else "constant derivative"
+            method = "per branch; " + method
         return Supremum(act.name, value, enclosure, attained, at, how, method, tuple(steps),
                         True, time.perf_counter() - start, act.kink)
     except (NotCertified, NotImplementedError) as exc:
@@ -660,7 +662,7 @@ def supremum(activation) -> Supremum:
     """sup over the reals of |σ'(z)|, proven (cached per activation).
 
     >>> supremum("tanh").value, supremum("relu").how
-    (1, 'attained at every z with z > 0')
+    (1, 'attained at every z > 0')
     >>> supremum("prelu").value
     Max(1, Abs(alpha))
     >>> supremum("selu").how
@@ -758,6 +760,9 @@ def general_layer_bound(activation="sigmoid") -> sp.Le:
     l, L, j = sp.symbols("l L j", integer=True, positive=True)
     w = sp.IndexedBase("w", real=True)
     S = sup_symbol(act)
+    if act.name == "selu":  # the exact rational λα, shown as λα
+        S = sp.Mul(sp.Symbol("lambda", positive=True), sp.Symbol("alpha", positive=True),
+                   evaluate=False)
     C = sp.Symbol("C", real=True)
     lhs = sp.Abs(sp.Derivative(C, sp.Symbol("b_l", real=True)))
     # |∂C/∂a_L| · Π_{j=l+1}^{L} |w_j| · (sup|σ'|)^{L−l+1}
