@@ -1,0 +1,915 @@
+"""The correctness oracle: reference gradients for any implementation, and test vectors.
+
+Three things, all asking the :class:`~symgrad.derive.Derivation` (through
+:mod:`symgrad.numeric`'s mpmath recurrence), never re-deriving anything:
+
+* :func:`reference` -- the cost and every ∂C/∂θ of a network at given parameters and
+  inputs, to ``digits`` significant digits (default 50) at any depth; magnitudes far below
+  1e-308 stay exact decimals.
+* :func:`assert_gradients_close` -- judges another implementation's gradients (a dict by
+  parameter name, or ``{"w": [...], "b": [...]}`` in layer order; NumPy, Python floats,
+  torch tensors, decimal strings) against the reference with tolerances that are
+
+  - *relative*: a 1e-30 gradient is checked as strictly as a 1e-1 one;
+  - *condition-aware*: rounding in a correct float implementation is amplified where units
+    saturate (``1 - tanh²`` cancels), so each gradient gets ``c · Σ ρ`` over the factors of
+    its closed form, ρ the relative error that factor carries in the dtype's arithmetic
+    (see :func:`tolerances`), floored at 1e-12 for float64 and scaled by the dtype's eps;
+  - *exact about zeros*: a gradient that is exactly 0 (a dead ReLU) must be exactly 0.
+
+* test vectors (:func:`make_vectors`, :func:`read_vectors`, :func:`verify_results`): JSON
+  files other languages read, every number a decimal string with D significant digits, every
+  gradient correct to D digits for the inputs exactly as written.
+
+>>> from symgrad.network import Chain
+>>> net = Chain(depth=3)
+>>> point = {"b_3": "0.5", "b_2": "-1", "b_1": "0.25", "w_3": "2", "w_2": "-0.5", "w_1": "1.5"}
+>>> ref = reference(net, point, {"a_0": "1", "y": "0"}, digits=30)
+>>> ref.decimal("b_1")
+'-2.88297568686723479789167117584e-3'
+>>> good = {name: float(value) for name, value in ref.gradients.items()}
+>>> assert_gradients_close(good, ref).passed
+True
+>>> bad = dict(good, b_1=good["b_1"] * 1.001)
+>>> assert_gradients_close(bad, ref)
+Traceback (most recent call last):
+...
+AssertionError: gradients differ from the reference at 1 of 6 (Chain(depth=3, activation='sigmoid', cost='quadratic')); in backpropagation order, the first is
+  dC/db_1 (layer 1): expected -2.882975686867235e-3, actual -2.885858662554102e-3, relative error 1.0e-3 > tolerance 1.0e-12 (condition-aware, float64)
+"""
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Iterable, Mapping, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+from mpmath import libmp
+
+from .activations import Activation, UsageError
+from .costs import Cost
+from .derive import Derivation, derive
+from .network import Chain
+from .numeric import MAX_DIGITS, check_digits, mp_forward, mp_gradients, random_point
+
+__all__ = [
+    "DEFAULT_DIGITS",
+    "SAFETY",
+    "FLOOR_FLOAT64",
+    "VECTORS_FORMAT",
+    "RESULTS_FORMAT",
+    "Reference",
+    "reference",
+    "tolerances",
+    "Entry",
+    "Comparison",
+    "compare_gradients",
+    "assert_gradients_close",
+    "decimal_string",
+    "network_from_description",
+    "describe_network",
+    "make_vectors",
+    "vectors_text",
+    "read_json",
+    "read_vectors",
+    "read_results",
+    "Disagreement",
+    "VerifyReport",
+    "verify_results",
+]
+
+#: digits of a reference when none are asked for
+DEFAULT_DIGITS = 50
+#: c in c · Σ ρ: how many times the first-order rounding estimate a gradient may be off
+SAFETY = 16.0
+#: the least relative tolerance for float64; other dtypes scale it by their eps
+FLOOR_FLOAT64 = 1e-12
+VECTORS_FORMAT = "symgrad-vectors/1"
+RESULTS_FORMAT = "symgrad-results/1"
+
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+# --- decimals --------------------------------------------------------------------------------
+
+def decimal_string(x, digits: int) -> str:
+    """``x`` in scientific notation with exactly ``digits`` significant digits; an exact
+    zero is ``"0"``.  The exponent has no bound (1e-1000 is fine).
+
+    >>> decimal_string(mpmath.mpf(1) / 3, 5), decimal_string(0, 5), decimal_string(-2.5, 3)
+    ('3.3333e-1', '0', '-2.50e+0')
+    >>> with mpmath.workdps(30):
+    ...     decimal_string(mpmath.mpf(10) ** -1000 * 7, 4)
+    '7.000e-1000'
+    """
+    if not hasattr(x, "_mpf_"):
+        with mpmath.workdps(max(int(digits), 17) + 10):  # floats convert exactly
+            x = mpmath.mpf(x)
+    if x == 0:
+        return "0"
+    if not mpmath.isfinite(x):
+        raise ValueError(f"x={x}: not a finite number")
+    return libmp.to_str(x._mpf_, int(digits), strip_zeros=False, min_fixed=1, max_fixed=0,
+                        show_zero_exponent=True)
+
+
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def _parse_number(value, place: str) -> mpmath.mpf:
+    """A JSON number or a decimal string, read at the current precision; anything else
+    (NaN, inf, text, booleans, null) is a one-line UsageError naming the place."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return mpmath.mpf(value.strip())
+    raise UsageError(f"{place}={value!r}: must be a finite decimal number such as 1.25e-3 "
+                     "(NaN, infinity, text, true/false and null are not numbers)")
+
+
+# --- the reference ------------------------------------------------------------------------
+
+def _derivation(network) -> Derivation:
+    if isinstance(network, Derivation):
+        return network
+    if isinstance(network, Chain):
+        return derive(network)
+    raise UsageError(f"network={network!r}: must be a Chain or a Derivation")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The exact side of a comparison: forward pass, cost and gradients as mpmath numbers.
+
+    ``z[l]``, ``a[l]`` for l = 0..L (``z[0]`` is None); ``gradients`` in the lecture's order
+    (b_L..b_1, w_L..w_1, α_L..α_1), each correct to ``digits`` significant digits.
+    """
+
+    derivation: Derivation
+    digits: int
+    parameters: dict
+    inputs: dict
+    z: tuple
+    a: tuple
+    cost: mpmath.mpf
+    gradients: dict
+
+    @property
+    def network(self) -> Chain:
+        return self.derivation.network
+
+    def __getitem__(self, name: str) -> mpmath.mpf:
+        return self.gradients[name]
+
+    def decimal(self, name: str, digits: int | None = None) -> str:
+        """One gradient (or ``"cost"``) as a decimal string of ``digits`` significant
+        digits (default: all the reference has)."""
+        value = self.cost if name == "cost" else self.gradients[name]
+        return decimal_string(value, digits or self.digits)
+
+    def as_dict(self, digits: int | None = None) -> dict:
+        """``{"cost": "...", "gradients": {name: "...", ...}}`` as decimal strings."""
+        return {"cost": self.decimal("cost", digits),
+                "gradients": {n: self.decimal(n, digits) for n in self.gradients}}
+
+
+def reference(network, parameters: Mapping, inputs: Mapping, *,
+              digits: int = DEFAULT_DIGITS) -> Reference:
+    """The cost and every gradient of ``network`` (a Chain or its Derivation) at
+    ``parameters`` and ``inputs`` (``{"a_0": ..., "y": ...}``), from the Derivation's
+    recurrence in mpmath at ``digits`` + guard digits.  Values may be ints, floats,
+    Fractions, mpf or decimal strings (read as written).
+
+    >>> ref = reference(Chain(depth=1), {"w_1": 2, "b_1": -1}, {"a_0": "0.5", "y": 1})
+    >>> ref.cost, ref["b_1"], ref["w_1"]             # σ'(0) = 1/4, a_1 - y = -1/2
+    (mpf('0.125'), mpf('-0.125'), mpf('-0.0625'))
+    >>> deep = reference(Chain(depth=1000), {**{f"w_{l}": "0.1" for l in range(1, 1001)},
+    ...                  **{f"b_{l}": 0 for l in range(1, 1001)}}, {"a_0": 1, "y": 0}, digits=10)
+    >>> deep.decimal("b_1")                          # far below float64's 1e-308
+    '2.310255821e-1602'
+    """
+    d = _derivation(network)
+    digits = check_digits(digits)
+    grads = mp_gradients(d, parameters, inputs, digits=digits)
+    z, a = mp_forward(d, parameters, inputs, digits=digits)
+    with mpmath.workdps(digits + 10):
+        params = {n: mpmath.mpf(v) if not isinstance(v, str) else mpmath.mpf(v.strip())
+                  for n, v in parameters.items()}
+        ins = {n: mpmath.mpf(v) if not isinstance(v, str) else mpmath.mpf(v.strip())
+               for n, v in inputs.items()}
+    return Reference(derivation=d, digits=digits, parameters=params, inputs=ins,
+                     z=tuple(z), a=tuple(a), cost=grads["cost"],
+                     gradients={n: grads[n] for n in d.parameter_names()})
+
+
+# --- condition-aware tolerances ------------------------------------------------------------
+
+def _eps(dtype) -> float:
+    """The unit roundoff of a dtype given as a name, NumPy dtype or torch dtype."""
+    name = str(getattr(dtype, "name", dtype)).replace("torch.", "")
+    aliases = {"double": "float64", "float": "float32", "half": "float16", "single": "float32"}
+    name = aliases.get(name, name)
+    if name in ("float64", "float32", "float16", "longdouble"):
+        return float(np.finfo(getattr(np, name)).eps)
+    if name == "bfloat16":
+        return 2.0 ** -7
+    raise UsageError(f"dtype={dtype!r}: must be float64, float32, float16 or bfloat16")
+
+
+@lru_cache(maxsize=None)
+def _activation_forms(act: Activation):
+    """σ'' (for the sensitivity of σ' to an error in z) and, where the lecture writes σ' in
+    terms of a = σ(z), the condition number |a dσ'/da / σ'| of that form, as mpmath
+    functions.  sigmoid: |1 - 2a|/(1 - a), tanh: 2a²/(1 - a²): the cancellation in 1 - a."""
+    args = [act.z] + ([act.parameter] if act.parameter is not None else [])
+    second = sp.lambdify(args, sp.diff(act.derivative_expression, act.z), modules="mpmath")
+    a = sp.Symbol("a", real=True)
+    in_a = act.derivative_in_a(a)
+    cond_a = None
+    if in_a is not None and in_a.has(a):
+        cond_a = sp.lambdify([a], a * sp.diff(in_a, a) / in_a, modules="mpmath")
+    return second, cond_a
+
+
+@lru_cache(maxsize=None)
+def _cost_forms(cost: Cost):
+    """C'' and ∂C'/∂y (sensitivities of ∂C/∂a), ∂C/∂y, as mpmath functions."""
+    a, y = cost.a, cost.y
+    dC = cost.derivative_expression
+    return tuple(sp.lambdify([a, y], e, modules="mpmath")
+                 for e in (sp.diff(dC, a), sp.diff(dC, y), sp.diff(cost.expression, y)))
+
+
+def _ratio(num, den) -> float:
+    """|num/den| as a float, inf for a zero denominator (and 0 for 0/0)."""
+    num, den = abs(mpmath.mpf(num)), abs(mpmath.mpf(den))
+    if den == 0:
+        return 0.0 if num == 0 else math.inf
+    return float(num / den)
+
+
+def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> dict:
+    """The relative tolerance of every gradient (and ``"cost"``) for an implementation
+    working in ``dtype``: ``max(floor, c · Σ ρ)`` over the factors of its closed form.
+
+    With u the dtype's unit roundoff, the forward errors a correct implementation makes are
+    estimated layer by layer (first order)::
+
+        e_z[l] = |w_l| e_a[l-1] + 2u (|w_l a_{l-1}| + |b_l|)
+        e_a[l] = |σ_l'(z_l)| e_z[l] + u |a_l|,            e_a[0] = u |a_0|
+
+    and the relative error of each factor of ∂C/∂θ = a_{l-1} σ'(z_l) w_{l+1} … ∂C/∂a_L is::
+
+        σ_l'(z_l):  ρ_l = u (3 + κ_l) + |σ_l''/σ_l'|(z_l) e_z[l]
+                    κ_l = |a dσ'/da / σ'| of the a-form: a/(1 - a) for sigmoid,
+                          2a²/(1 - a²) for tanh (1 - a cancels where the unit saturates)
+        w_j:        2u
+        a_{l-1}:    e_a[l-1]/|a_{l-1}| + 2u
+        ∂C/∂a_L:    u (3 + |a C''/C'| + |y ∂_y C'/C'|) + |C''/C'| e_a[L]
+
+    The floor is 1e-12 · u/u_float64 (1e-12 for float64, 5.4e-4 for float32).  A gradient
+    whose magnitude is below the dtype's smallest normal gets the underflow term
+    ``c · smallest_subnormal/|g|``; one beyond its largest number, or one that passes
+    through a kink within rounding distance of z_l = 0, cannot be judged in that dtype
+    and gets ``inf``.
+
+    >>> ref = reference(Chain(depth=2, activation="tanh"), {"w_2": 1, "w_1": 1, "b_2": 0,
+    ...                 "b_1": 12}, {"a_0": 0, "y": 0}, digits=20)
+    >>> tol = tolerances(ref)
+    >>> tol["b_2"]                                      # no saturated unit on this path
+    1e-12
+    >>> 1e-6 < tol["b_1"] < 1e-4                        # tanh(12): 1 - a² cancels
+    True
+    >>> tolerances(ref, "float32")["b_2"]               # the floor scaled by eps
+    0.000536870912
+    """
+    u = _eps(dtype)
+    c = float(safety)
+    floor = FLOOR_FLOAT64 * u / _EPS64
+    info = np.finfo({2.0 ** -52: np.float64, 2.0 ** -23: np.float32,
+                     2.0 ** -10: np.float16}.get(u, np.float64))
+    tiny_sub, huge = float(info.smallest_subnormal), float(info.max)
+    d, net, L = ref.derivation, ref.network, ref.network.depth
+    with mpmath.workdps(15):
+        af = [abs(float(x)) if x is not None else 0.0 for x in ref.a]
+        e_a = [u * af[0]] + [0.0] * L
+        e_z = [0.0] * (L + 1)
+        rho = [0.0] * (L + 1)
+        slope_rho = {}
+        ambiguous_upto = 0         # layers ≤ this pass through a kink within rounding
+        for l in range(1, L + 1):
+            act = net.sigma(l)
+            w = abs(float(ref.parameters[f"w_{l}"]))
+            b = abs(float(ref.parameters[f"b_{l}"]))
+            alpha = ref.parameters.get(f"alpha_{l}")
+            z = ref.z[l]
+            # e_z[l] = |w_l| e_a[l-1] + 2u(|w_l a_{l-1}| + |b_l|)
+            e_z[l] = w * e_a[l - 1] + 2 * u * (w * af[l - 1] + b)
+            dsig = act.mp_derivative(z, alpha) if act.parameter is not None else act.mp_derivative(z)
+            # e_a[l] = |σ'(z_l)| e_z[l] + u |a_l|
+            e_a[l] = min(abs(float(dsig)) * e_z[l] + u * af[l], math.inf)
+            second, cond_a = _activation_forms(act)
+            d2 = second(z, alpha) if act.parameter is not None else second(z)
+            kappa = abs(float(cond_a(ref.a[l]))) if cond_a is not None and dsig != 0 else 0.0
+            # ρ_l = u(3 + κ_l) + |σ''/σ'| e_z[l]
+            rho[l] = u * (3 + kappa) + (_ratio(d2, dsig) * e_z[l] if dsig != 0 else 0.0)
+            if act.parameter is not None:
+                slope_rho[l] = 3 * u + (e_z[l] / abs(float(z)) if z != 0 else math.inf)
+            if act.kink is not None and abs(float(z)) <= c * e_z[l]:
+                ambiguous_upto = l
+        y = ref.inputs["y"]
+        aL = ref.a[L]
+        d2C, dyC, dCy = _cost_forms(net.cost)
+        dC = net.cost.mp_derivative(aL, y)
+        rho_C = u * (3 + _ratio(aL * d2C(aL, y), dC) + _ratio(y * dyC(aL, y), dC)) \
+            + _ratio(d2C(aL, y), dC) * e_a[L]
+        cost_rho = 3 * u + _ratio(dC, ref.cost) * e_a[L] \
+            + u * (_ratio(aL * dC, ref.cost) + _ratio(y * dCy(aL, y), ref.cost))
+        # suffix sums: Σ_{j ≥ l} (ρ_j + 2u), the factors σ'(z_j) and w_{j+1} of δ_l
+        below = [0.0] * (L + 2)
+        for l in range(L, 0, -1):
+            below[l] = below[l + 1] + rho[l] + (2 * u if l < L else 0.0)
+        out = {}
+        for name in d.parameter_names():
+            kind, l = net.parameter(name)
+            if kind == "b":
+                total = rho_C + below[l]
+                magnitude = abs(ref.gradients[name])
+            elif kind == "w":
+                total = rho_C + below[l] + 2 * u + (e_a[l - 1] / af[l - 1] if af[l - 1] else 0.0)
+                magnitude = min(abs(ref.gradients[name]), abs(ref.gradients[f"b_{l}"]))
+            else:
+                total = rho_C + below[l + 1] + 2 * u + slope_rho[l]
+                magnitude = abs(ref.gradients[name])
+            tol = max(floor, c * total)
+            if 0 < magnitude < info.tiny:
+                tol += c * float(tiny_sub / magnitude) if magnitude > tiny_sub / 1e300 else math.inf
+            if magnitude > huge or l <= ambiguous_upto:
+                tol = math.inf
+            out[name] = min(tol, math.inf)
+        out["cost"] = max(floor, c * cost_rho)
+    return out
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One gradient compared: expected (exact), actual, relative error and tolerance."""
+
+    name: str
+    layer: int | None
+    expected: mpmath.mpf
+    actual: mpmath.mpf | None
+    error: float
+    tolerance: float
+    ok: bool
+    note: str = ""
+
+    def line(self) -> str:
+        what = "cost C" if self.name == "cost" else f"dC/d{self.name} (layer {self.layer})"
+        got = "missing" if self.actual is None else decimal_string(self.actual, 16)
+        text = (f"{what}: expected {decimal_string(self.expected, 16)}, actual {got}, "
+                f"relative error {_short(self.error)} "
+                f"{'<=' if self.ok else '>'} tolerance {_short(self.tolerance)}")
+        return text + (f" ({self.note})" if self.note else "")
+
+
+def _short(x: float) -> str:
+    if math.isinf(x) or math.isnan(x):
+        return str(x)
+    return f"{x:.1e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict on one implementation's gradients at one point."""
+
+    reference: Reference
+    entries: tuple
+    how: str
+
+    @property
+    def passed(self) -> bool:
+        return all(e.ok for e in self.entries)
+
+    @property
+    def failures(self) -> list:
+        return [e for e in self.entries if not e.ok]
+
+    def message(self, limit: int = 10) -> str:
+        bad = self.failures
+        if not bad:
+            return (f"all {len(self.entries)} gradients agree with the reference "
+                    f"({self.reference.network!r}; {self.how})")
+        lines = [f"gradients differ from the reference at {len(bad)} of {len(self.entries)} "
+                 f"({self.reference.network!r}); in backpropagation order, the first is",
+                 "  " + bad[0].line() + f" ({self.how})"]
+        if len(bad) > 1:
+            lines.append("then:")
+            lines += ["  " + e.line() for e in bad[1:limit]]
+            if len(bad) > limit:
+                lines.append(f"  ... and {len(bad) - limit} more")
+        return "\n".join(lines)
+
+
+def _backprop_order(net: Chain) -> list:
+    """Parameter names layer by layer from the output: b_L, w_L, α_L, b_{L-1}, ... so the
+    first disagreement names the layer where an error enters the backward pass."""
+    out = []
+    for l in range(net.depth, 0, -1):
+        out += [f"b_{l}", f"w_{l}"] + ([f"alpha_{l}"] if net.has_slope(l) else [])
+    return out
+
+
+def _dtype_of(value) -> str | None:
+    """'float32' and the like for arrays and tensors, 'float64' for Python floats, None for
+    exact values (ints, strings, Fractions, mpf)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        name = str(dtype).replace("torch.", "")
+        return name if "float" in name else "float64"
+    if isinstance(value, float):
+        return "float64"
+    return None
+
+
+def _scalar(value, place: str) -> mpmath.mpf:
+    """One actual gradient as an exact mpf (a float is taken as the number it is)."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise UsageError(f"{place}: has shape {value.shape}, expected one number")
+        value = value.reshape(()).item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        return _parse_number(value, place)
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)) \
+            and not hasattr(value, "_mpf_"):
+        raise UsageError(f"{place}={value!r}: must be a number")
+    if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
+        return mpmath.mpf(value.numerator) / value.denominator
+    if isinstance(value, Decimal):
+        return mpmath.mpf(str(value)) if value.is_finite() else mpmath.mpf("nan")
+    return mpmath.mpf(value)
+
+
+def _flatten_actual(actual, net: Chain) -> tuple[dict, list]:
+    """Name -> value from a dict by name, or from ``{"w": [...], "b": [...], "alpha": [...]}``
+    with one entry per layer, layer 1 first (alpha: one per PReLU layer, or one per layer)."""
+    if hasattr(actual, "items") and not isinstance(actual, Mapping):
+        actual = dict(actual.items())
+    if not isinstance(actual, Mapping):
+        raise UsageError(f"actual={type(actual).__name__}: must be a dict of gradients by "
+                         "parameter name, or {'w': [...], 'b': [...]} in layer order")
+    dtypes = []
+    keys = set(actual)
+    if keys and keys <= {"w", "b", "alpha", "cost"}:
+        out = {}
+        slopes = [l for l in net.layers if net.has_slope(l)]
+        for kind in ("b", "w", "alpha"):
+            if kind not in actual:
+                continue
+            values = actual[kind]
+            if hasattr(values, "detach"):
+                values = values.detach().cpu().numpy()
+            dtypes.append(_dtype_of(values))
+            seq = list(np.asarray(values).reshape(-1)) if isinstance(values, np.ndarray) \
+                else list(values)
+            layers = list(net.layers) if kind != "alpha" or len(seq) == net.depth else slopes
+            if len(seq) != len(layers):
+                raise UsageError(f"actual[{kind!r}]: {len(seq)} values, the network needs "
+                                 f"{len(layers)} (layer order, layer 1 first)")
+            for l, v in zip(layers, seq):
+                if kind != "alpha" or net.has_slope(l):
+                    out[f"{kind}_{l}"] = v
+        if "cost" in actual:
+            out["cost"] = actual["cost"]
+            dtypes.append(_dtype_of(actual["cost"]))
+        return out, dtypes
+    names = set(net.parameter_names()) | {"cost"}
+    for name in actual:
+        if name not in names:
+            raise UsageError(f"actual[{name!r}]: not a parameter of {net!r}; expected "
+                             f"{', '.join(net.parameter_names()[:4])}, ...")
+    return dict(actual), [_dtype_of(v) for v in actual.values()]
+
+
+def compare_gradients(actual, network, parameters: Mapping | None = None,
+                      inputs: Mapping | None = None, *, rtol: float | None = None,
+                      dtype=None, digits: int = DEFAULT_DIGITS,
+                      safety: float = SAFETY) -> Comparison:
+    """Compare ``actual`` with the reference; see :func:`assert_gradients_close`."""
+    if isinstance(network, Reference):
+        if parameters is not None or inputs is not None:
+            raise UsageError("parameters: give either a Reference or a network with "
+                             "parameters and inputs, not both")
+        ref = network
+    else:
+        if parameters is None or inputs is None:
+            raise UsageError("parameters: a network needs the parameters and inputs the "
+                             "gradients were computed at")
+        ref = reference(network, parameters, inputs, digits=digits)
+    net = ref.network
+    values, dtypes = _flatten_actual(actual, net)
+    if dtype is None:
+        found = [t for t in dtypes if t is not None]
+        dtype = max(found, key=_eps) if found else "float64"
+    if rtol is not None:
+        if not (isinstance(rtol, numbers.Real) and rtol >= 0 and math.isfinite(rtol)):
+            raise UsageError(f"rtol={rtol!r}: must be a finite number >= 0")
+        tol = {n: float(rtol) for n in net.parameter_names() + ["cost"]}
+        how = f"rtol {_short(float(rtol))}, fixed"
+    else:
+        tol = tolerances(ref, dtype, safety=safety)
+        how = f"condition-aware, {str(getattr(dtype, 'name', dtype)).replace('torch.', '')}"
+    order = _backprop_order(net) + (["cost"] if "cost" in values else [])
+    entries = []
+    with mpmath.workdps(ref.digits + 10):
+        for name in order:
+            expected = ref.cost if name == "cost" else ref.gradients[name]
+            layer = None if name == "cost" else net.parameter(name)[1]
+            if name not in values:
+                entries.append(Entry(name, layer, expected, None, math.inf, tol[name], False,
+                                     "no value given"))
+                continue
+            got = _scalar(values[name], f"actual[{name!r}]")
+            note = ""
+            if not mpmath.isfinite(got):
+                err, ok, note = math.inf, False, "not a finite number"
+            elif math.isinf(tol[name]):
+                err, ok = float(abs(got - expected) / abs(expected)) if expected else 0.0, True
+                note = "not judged: beyond the dtype's range or at a kink within rounding"
+            elif expected == 0:
+                # an exact zero (a dead unit) must come out exactly zero
+                err = 0.0 if got == 0 else math.inf
+                ok = got == 0
+                note = "" if ok else "expected exactly 0: the path passes through σ'(z) = 0"
+            else:
+                err = float(abs(got - expected) / abs(expected))
+                ok = err <= tol[name]
+            entries.append(Entry(name, layer, expected, got, err, tol[name], ok, note))
+    return Comparison(reference=ref, entries=tuple(entries), how=how)
+
+
+def assert_gradients_close(actual, network, parameters: Mapping | None = None,
+                           inputs: Mapping | None = None, *, rtol: float | None = None,
+                           dtype=None, digits: int = DEFAULT_DIGITS,
+                           safety: float = SAFETY) -> Comparison:
+    """Raise an AssertionError unless ``actual`` agrees with the reference gradients.
+
+    ``network`` is a :class:`Reference`, or a Chain / Derivation with the ``parameters``
+    and ``inputs`` the gradients were computed at.  ``actual`` is a dict of gradients by
+    parameter name (``"w_3"``), or ``{"w": [...], "b": [...], "alpha": [...]}`` in layer
+    order (layer 1 first); the values may be floats, NumPy scalars or arrays, torch tensors,
+    ints, Fractions, mpf or decimal strings; a ``"cost"`` entry is checked too.
+
+    The tolerance of each gradient is :func:`tolerances` for ``dtype`` (default: the
+    coarsest float dtype among the values, float64 for Python floats), or a fixed relative
+    ``rtol``.  The message names the first disagreement in backpropagation order (layer L
+    first, so it points at the layer where an error enters), expected and actual values,
+    the relative error and the tolerance.  Returns the :class:`Comparison` on success.
+
+    >>> net = Chain(depth=2, activation="relu")
+    >>> point, inputs = {"w_2": 1, "w_1": 1, "b_2": 0.5, "b_1": -1}, {"a_0": 0.5, "y": 1}
+    >>> assert_gradients_close({"w": [0.0, 0.0], "b": [0.0, -0.5]}, net, point, inputs).passed
+    True
+    >>> assert_gradients_close({"w": [1e-300, 0.0], "b": [0.0, -0.5]}, net, point, inputs)
+    Traceback (most recent call last):
+    ...
+    AssertionError: gradients differ from the reference at 1 of 4 (Chain(depth=2, activation='relu', cost='quadratic')); in backpropagation order, the first is
+      dC/dw_1 (layer 1): expected 0, actual 1.000000000000000e-300, relative error inf > tolerance 1.0e-12 (expected exactly 0: the path passes through σ'(z) = 0) (condition-aware, float64)
+    """
+    result = compare_gradients(actual, network, parameters, inputs, rtol=rtol, dtype=dtype,
+                               digits=digits, safety=safety)
+    if not result.passed:
+        raise AssertionError(result.message())
+    return result
+
+
+# --- networks in files -----------------------------------------------------------------------
+
+def describe_network(net: Chain) -> dict:
+    """The network as a vector file records it: :meth:`Chain.describe` plus the expression
+    of every activation and of the cost (custom ones are named by their expression text).
+
+    >>> describe_network(Chain(depth=2))["expressions"]
+    {'sigmoid': '1/(1 + exp(-z))', 'quadratic': '(a - y)**2/2'}
+    """
+    out = dict(net.describe())
+    expressions = {}
+    for act in net.activations:
+        expressions.setdefault(act.name, sp.sstr(act.expression))
+    expressions.setdefault(net.cost.name, sp.sstr(net.cost.expression))
+    out["expressions"] = expressions
+    return out
+
+
+def network_from_description(desc, place: str = "network") -> Chain:
+    """The Chain a vector file's ``"network"`` object describes (one-line errors naming the
+    place).
+
+    >>> network_from_description({"kind": "chain", "depth": 2, "activations": ["tanh", "linear"],
+    ...                           "cost": "quadratic"})
+    Chain(depth=2, activation=['tanh', 'linear'], cost='quadratic')
+    """
+    if not isinstance(desc, Mapping):
+        raise UsageError(f"{place}: must be an object with kind, depth, activations, cost")
+    if desc.get("kind", "chain") != "chain":
+        raise UsageError(f"{place}.kind={desc.get('kind')!r}: only 'chain' networks are "
+                         "supported by this version")
+    for key in ("depth", "activations", "cost"):
+        if key not in desc:
+            raise UsageError(f"{place}: missing {key!r}")
+    depth = desc["depth"]
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise UsageError(f"{place}.depth={depth!r}: must be an integer >= 1")
+    acts = desc["activations"]
+    if not isinstance(acts, list) or not all(isinstance(x, str) for x in acts):
+        raise UsageError(f"{place}.activations: must be a list of activation names")
+    if len(acts) != depth:
+        raise UsageError(f"{place}.activations: {len(acts)} given, depth {depth} needs {depth}")
+    if not isinstance(desc["cost"], str):
+        raise UsageError(f"{place}.cost={desc['cost']!r}: must be a cost name")
+    try:
+        return Chain(depth=depth, activation=acts if len(set(acts)) > 1 else acts[0],
+                     cost=desc["cost"])
+    except UsageError as exc:
+        raise UsageError(f"{place}: {exc}") from None
+
+
+# --- test vectors -------------------------------------------------------------------------
+
+def _exact_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, digits: int) -> dict:
+    """Cost and gradients correct to ``digits`` for the decimal inputs as written: computed
+    at two working precisions, raised until both agree to ``digits`` + 2 digits."""
+    extra = 5
+    low = mp_gradients(d, parameters, inputs, digits=min(digits + extra, MAX_DIGITS))
+    while True:
+        extra = 2 * extra + 20
+        high = mp_gradients(d, parameters, inputs, digits=min(digits + extra, MAX_DIGITS))
+        with mpmath.workdps(digits + extra):
+            bound = mpmath.mpf(10) ** -(digits + 2)
+            agree = all(high[n] == low[n] if high[n] == 0 or low[n] == 0 else
+                        abs(high[n] - low[n]) <= bound * abs(high[n]) for n in high)
+        if agree or digits + extra >= MAX_DIGITS:
+            if not agree:
+                raise UsageError(f"digits={digits}: the gradients at this point are too "
+                                 f"ill-conditioned to fix {digits} digits within "
+                                 f"{MAX_DIGITS} working digits")
+            return high
+        low = high
+
+
+def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAULT_DIGITS,
+                 scale: float = 1.0, saturate: float = 0.0) -> dict:
+    """A test-vector document: ``count`` random points (seeded), each parameter and input
+    rounded to a ``digits``-digit decimal string *first*, then the cost and gradients
+    computed from those strings, correct to ``digits`` significant digits.
+
+    >>> doc = make_vectors(Chain(depth=2), count=1, digits=8)
+    >>> doc["format"], doc["digits"], sorted(doc["cases"][0])
+    ('symgrad-vectors/1', 8, ['cost', 'gradients', 'inputs', 'parameters'])
+    >>> doc["cases"][0]["parameters"]["w_1"]
+    '1.2573022e-1'
+    """
+    d = _derivation(network)
+    net = d.network
+    digits = check_digits(digits)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise UsageError(f"count={count!r}: must be an integer >= 1")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"seed={seed!r}: must be an integer >= 0")
+    rng = np.random.default_rng(seed)
+    cases = []
+    with mpmath.workdps(max(digits, 17) + 10):
+        for k in range(count):
+            params, inputs = random_point(d, rng, scale=scale, saturate=saturate)
+            # round to D-digit decimals first: the file's numbers are the point
+            p = {n: decimal_string(mpmath.mpf(v), digits) for n, v in params.items()}
+            x = {n: decimal_string(mpmath.mpf(v), digits) for n, v in inputs.items()}
+            g = _exact_gradients(d, p, x, digits)
+            for n in ["cost"] + d.parameter_names():
+                if not mpmath.isfinite(g[n]) or isinstance(g[n], mpmath.mpc):
+                    raise UsageError(f"network={net!r}: case {k} gives {n} = {g[n]}; the cost "
+                                     f"{net.cost.name!r} is not defined at a_L = "
+                                     f"{mpmath.nstr(mp_forward(d, p, x, digits=15)[1][-1], 5)}")
+            cases.append({"inputs": x, "parameters": p,
+                          "cost": decimal_string(g["cost"], digits),
+                          "gradients": {n: decimal_string(g[n], digits)
+                                        for n in d.parameter_names()}})
+    from . import __version__ as version
+    return {"format": VECTORS_FORMAT, "generator": f"symgrad {version}", "seed": seed,
+            "network": describe_network(net), "digits": digits, "cases": cases}
+
+
+def vectors_text(doc: dict) -> str:
+    """The JSON text of a vector document: the format on the first line (the marker
+    :func:`symgrad.commands.common.write_output` recognises), one case per line."""
+    head = {k: doc[k] for k in doc if k not in ("network", "digits", "cases")}
+    lines = [json.dumps(head, ensure_ascii=False)[:-1] + ",",
+             f' "network": {json.dumps(doc["network"], ensure_ascii=False)},',
+             f' "digits": {json.dumps(doc["digits"])},',
+             ' "cases": [']
+    cases = doc["cases"]
+    lines += [f"  {json.dumps(c, ensure_ascii=False)}{',' if i < len(cases) - 1 else ''}"
+              for i, c in enumerate(cases)]
+    lines.append(" ]}")
+    return "\n".join(lines) + "\n"
+
+
+class _Number(str):
+    """A JSON number kept as its text, so no digit is lost to a float."""
+
+
+def _reject_constant(name):
+    raise ValueError(name)
+
+
+def read_json(text: str, what: str):
+    """Parse JSON text; malformed JSON, NaN and Infinity are one-line UsageErrors naming
+    ``what`` and the line and column."""
+    def constant(name):
+        raise UsageError(f"{what}: {name} is not a number (JSON has no NaN or Infinity)")
+    try:
+        return json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what}: malformed JSON at line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}") from None
+    except RecursionError:
+        raise UsageError(f"{what}: JSON nested too deeply") from None
+
+
+def _object(value, place: str) -> dict:
+    if not isinstance(value, dict):
+        raise UsageError(f"{place}: must be a JSON object")
+    return value
+
+
+def _numbers(obj, names: Sequence[str], place: str) -> dict:
+    """Every name present once, nothing else, each a finite decimal (string or number)."""
+    obj = _object(obj, place)
+    for name in names:
+        if name not in obj:
+            raise UsageError(f"{place}: missing {name!r}")
+    for name in obj:
+        if name not in names:
+            raise UsageError(f"{place}: unknown {name!r}; this network has "
+                             f"{', '.join(names[:6])}{', ...' if len(names) > 6 else ''}")
+    for name in names:
+        value = obj[name]
+        if not isinstance(value, str) or not _DECIMAL.fullmatch(value.strip()):
+            raise UsageError(f"{place}.{name}={value!r}: must be a finite decimal number")
+    return {name: str(obj[name]).strip() for name in names}
+
+
+def read_vectors(text: str, what: str = "vectors") -> tuple[Chain, dict]:
+    """Parse and check a vector document; returns the network and the document with every
+    number as a string.  Unusable documents are one-line UsageErrors naming the place."""
+    doc = _object(read_json(text, what), what)
+    if doc.get("format") != VECTORS_FORMAT:
+        raise UsageError(f"{what}.format={doc.get('format')!r}: must be {VECTORS_FORMAT!r}")
+    net = network_from_description(doc.get("network"), f"{what}.network")
+    digits = doc.get("digits")
+    try:
+        digits = check_digits(int(digits) if isinstance(digits, _Number) and digits.isdigit()
+                              else digits, f"{what}.digits")
+    except (TypeError, ValueError):
+        raise UsageError(f"{what}.digits={digits!r}: must be an integer") from None
+    cases = doc.get("cases")
+    if not isinstance(cases, list) or not cases:
+        raise UsageError(f"{what}.cases: must be a non-empty list")
+    names = net.parameter_names()
+    clean = []
+    for k, case in enumerate(cases):
+        place = f"{what}.cases[{k}]"
+        case = _object(case, place)
+        for key in ("inputs", "parameters", "cost", "gradients"):
+            if key not in case:
+                raise UsageError(f"{place}: missing {key!r}")
+        clean.append({
+            "inputs": _numbers(case["inputs"], ["a_0", "y"], f"{place}.inputs"),
+            "parameters": _numbers(case["parameters"], names, f"{place}.parameters"),
+            "cost": _numbers({"cost": case["cost"]}, ["cost"], place)["cost"],
+            "gradients": _numbers(case["gradients"], names, f"{place}.gradients"),
+        })
+    return net, {"format": VECTORS_FORMAT, "network": doc["network"], "digits": digits,
+                 "cases": clean}
+
+
+def read_results(text: str, net: Chain, count: int, what: str = "results") -> list:
+    """Parse another implementation's results, ``{"cases": [{"gradients": {...}}, ...]}``
+    with ``count`` cases in the vector file's order; returns one dict of decimal strings
+    (and ``"cost"`` where given) per case."""
+    doc = _object(read_json(text, what), what)
+    fmt = doc.get("format", RESULTS_FORMAT)
+    if fmt != RESULTS_FORMAT:
+        raise UsageError(f"{what}.format={fmt!r}: must be {RESULTS_FORMAT!r} (or absent)")
+    cases = doc.get("cases")
+    if not isinstance(cases, list):
+        raise UsageError(f"{what}: missing the list 'cases'")
+    if len(cases) != count:
+        raise UsageError(f"{what}.cases: {len(cases)} cases, the vector file has {count}")
+    names = net.parameter_names()
+    out = []
+    for k, case in enumerate(cases):
+        place = f"{what}.cases[{k}]"
+        case = _object(case, place)
+        if "gradients" not in case:
+            raise UsageError(f"{place}: missing 'gradients'")
+        row = _numbers(case["gradients"], names, f"{place}.gradients")
+        if "cost" in case:
+            row["cost"] = _numbers({"cost": case["cost"]}, ["cost"], place)["cost"]
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    case: int
+    parameter: str
+    expected: str
+    got: str
+    error: float
+    tolerance: float
+
+    def line(self) -> str:
+        return (f"case {self.case}, {self.parameter}: expected {self.expected}, got {self.got}, "
+                f"relative error {_short(self.error)} > tolerance {_short(self.tolerance)}")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    network: Chain
+    cases: int
+    checked: int
+    disagreements: tuple
+    how: str
+
+    @property
+    def passed(self) -> bool:
+        return not self.disagreements
+
+    def text(self) -> str:
+        head = (f"{self.checked} values in {self.cases} cases of {self.network!r} "
+                f"({self.how}): ")
+        if self.passed:
+            return head + "all agree\n"
+        lines = [head + f"{len(self.disagreements)} disagree, first first"]
+        lines += [d.line() for d in self.disagreements]
+        return "\n".join(lines) + "\n"
+
+
+def verify_results(vectors_text_: str, results_text: str, *, rtol: float | None = None,
+                   dtype="float64", vectors_name: str = "vectors",
+                   results_name: str = "results") -> VerifyReport:
+    """Check another implementation's results against a vector file.
+
+    Each gradient must agree with the file's value within ``rtol`` if given, else within
+    the condition-aware tolerance for ``dtype`` at that case (:func:`tolerances`), never
+    tighter than the file's own rounding 10^(1-D).  Unusable files raise UsageError.
+    """
+    net, doc = read_vectors(vectors_text_, vectors_name)
+    rows = read_results(results_text, net, len(doc["cases"]), results_name)
+    if rtol is not None and not (isinstance(rtol, numbers.Real) and math.isfinite(rtol)
+                                 and rtol >= 0):
+        raise UsageError(f"rtol={rtol!r}: must be a finite number >= 0")
+    d = derive(net)
+    digits = doc["digits"]
+    rounding = 10.0 ** (1 - digits)
+    how = (f"rtol {_short(rtol)}, fixed" if rtol is not None
+           else f"condition-aware, {dtype}, from {digits}-digit vectors")
+    bad, checked = [], 0
+    order = _backprop_order(net)
+    with mpmath.workdps(digits + 10):
+        for k, (case, row) in enumerate(zip(doc["cases"], rows)):
+            if rtol is None:
+                z, a = mp_forward(d, case["parameters"], case["inputs"], digits=min(digits, 20))
+                ref = Reference(d, digits, {n: mpmath.mpf(v) for n, v in case["parameters"].items()},
+                                {n: mpmath.mpf(v) for n, v in case["inputs"].items()},
+                                tuple(z), tuple(a), mpmath.mpf(case["cost"]),
+                                {n: mpmath.mpf(case["gradients"][n]) for n in d.parameter_names()})
+                tol = tolerances(ref, dtype)
+            else:
+                tol = {n: float(rtol) for n in order + ["cost"]}
+            for name in order + (["cost"] if "cost" in row else []):
+                expected_text = case["cost"] if name == "cost" else case["gradients"][name]
+                expected = mpmath.mpf(expected_text)
+                got = mpmath.mpf(row[name])
+                checked += 1
+                if expected == 0:
+                    err = 0.0 if got == 0 else math.inf
+                else:
+                    err = float(abs(got - expected) / abs(expected))
+                limit = max(tol[name], rounding)
+                if err > limit:
+                    bad.append(Disagreement(k, name, expected_text, row[name], err, limit))
+    return VerifyReport(network=net, cases=len(rows), checked=checked,
+                        disagreements=tuple(bad), how=how)
