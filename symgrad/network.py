@@ -13,6 +13,7 @@ Layers l = 0..L, layer 0 the input, one neuron each::
 from __future__ import annotations
 
 import numbers
+import re
 from dataclasses import dataclass
 from functools import cached_property
 import sympy as sp
@@ -35,7 +36,7 @@ def check_depth(depth, argument: str = "depth") -> int:
     symgrad.activations.UsageError: depth=0: depth must be an integer >= 1
     """
     if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
-        if isinstance(depth, str) and depth.strip().lstrip("+").isdigit():
+        if isinstance(depth, str) and re.fullmatch(r"[+-]?\d{1,12}", depth.strip()):
             depth = int(depth)
         else:
             raise UsageError(f"{argument}={depth!r}: depth must be an integer >= 1")
