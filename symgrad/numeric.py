@@ -60,6 +60,12 @@ __all__ = [
     "NumpyGradients",
     "random_point",
     "EPS",
+    "Estimate",
+    "has_kink",
+    "finite_differences",
+    "complex_step",
+    "reference_gradients",
+    "condition_estimates",
 ]
 
 #: the reference precision when none is asked for, in decimal digits
@@ -501,7 +507,7 @@ class NumpyGradients:
             col[hit] += step[hit]
             return col
 
-        a = center["a_0"]
+        a = np.full(n, center["a_0"], dtype=step.dtype)
         for l in range(1, self.L + 1):
             z = column(self._w[l], self._iw[l]) * a + column(self._b[l], self._ib[l])
             alpha = None if self._alpha[l] is None else column(self._alpha[l], self._ia[l])
@@ -573,3 +579,317 @@ def random_point(d: Derivation, rng, *, scale: float = 1.0, saturate: float = 0.
         if net.has_slope(l):
             params[f"alpha_{l}"] = float(alpha[l - 1])
     return params, {"a_0": float(a0), "y": float(y)}
+
+
+# --- witnesses -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Estimate:
+    """A witness's value of one gradient with its estimated absolute error.
+
+    ``kink`` is set when the witness's stencil crossed a kink of a kinked activation (a
+    z_l changed sign or sat at 0): the gradient does not exist there as a two-sided limit.
+    """
+
+    value: object
+    error: float
+    kink: bool = False
+
+    @property
+    def resolved(self) -> bool:
+        """The estimate means something: finite, no kink, error below the magnitude."""
+        v, e = float(abs(self.value)), float(self.error)
+        return not self.kink and math.isfinite(v) and math.isfinite(e) and e < v
+
+
+def has_kink(act: Activation, alpha=None) -> bool:
+    """True when σ' jumps at 0 (relu, leaky_relu, prelu with α ≠ 1, selu), so C is not
+    differentiable where a z_l is 0; elu (α = 1) is C¹ and has none.
+
+    >>> from symgrad.activations import get_activation
+    >>> [has_kink(get_activation(n)) for n in ("relu", "elu", "selu", "sigmoid")]
+    [True, False, True, False]
+    """
+    if act.kink is None:
+        return False
+    side = np.array([-1e-300, 1e-300])
+    left, right = (act.numpy_derivative(side) if act.parameter is None
+                   else act.numpy_derivative(side, 0.25 if alpha is None else float(alpha)))
+    return bool(left != right)
+
+
+def _kinked_layers(d: Derivation, alphas: Mapping) -> list[int]:
+    net = d.network
+    return [l for l in net.layers if has_kink(net.sigma(l), alphas.get(f"alpha_{l}"))]
+
+
+def _float_center(f: NumpyGradients, parameters: Mapping, inputs: Mapping) -> dict:
+    v, shape = f._values(parameters, inputs)
+    if shape != ():
+        raise UsageError(f"parameters: one point is needed here, got a batch of shape {shape}")
+    return {n: float(x) for n, x in v.items()}
+
+
+#: the finite-difference step ladder: h_k = 2^-(3+k) max(|θ|, 1), k = 0..20
+_FD_LADDER = 2.0 ** -np.arange(3, 24)
+
+
+def finite_differences(f: NumpyGradients, parameters: Mapping, inputs: Mapping, *,
+                       names=None) -> dict:
+    """Central differences of the float64 cost on a ladder of steps per parameter, with
+    Richardson extrapolation; returns ``{name: Estimate}``.
+
+    For each step h: D(h) = (C(θ + h) − C(θ − h))/(2h) = C' + c h² + …, extrapolated as
+    R(h) = (4 D(h/2) − D(h))/3.  The error of R(h) is estimated as |R(h) − R(h/2)| plus
+    the rounding of the cost, 4 (L + 1) ε |C| amplified by 3/h; each parameter takes the
+    step with the smallest estimate among those whose stencils cross no kink.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> f = compile_numpy(derive(Chain(depth=2)))
+    >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1.0, "y": 0.0}
+    >>> e = finite_differences(f, point, inputs)["b_1"]
+    >>> abs(e.value - 0.0533774567138189) <= 10 * e.error < 1e-9
+    True
+    """
+    center = _float_center(f, parameters, inputs)
+    names = list(f.parameter_names if names is None else names)
+    index = {n: k for k, n in enumerate(f.parameter_names)}
+    K = len(_FD_LADDER)
+    kinks = {l: np.sign(z) for l, z in _center_z(f, center).items()
+             if l in _kinked_layers(f.derivation, center)}
+    scale = np.array([max(abs(center[n]), 1.0) for n in names])
+    h = scale[:, None] * _FD_LADDER[None, :]                          # (P, K)
+    rows_parameter = np.repeat([index[n] for n in names], 2 * K)
+    rows_step = np.stack([h, -h], axis=-1).reshape(-1)                # (P·K·2,)
+    with np.errstate(all="ignore"):
+        C, crossed = f.stencil_cost(center, rows_parameter, rows_step, kinks=kinks)
+        C, crossed = C.reshape(len(names), K, 2), crossed.reshape(len(names), K, 2)
+        D = (C[..., 0] - C[..., 1]) / (2 * h)                         # D(h_k)
+        R = (4 * D[:, 1:] - D[:, :-1]) / 3                            # R(h_k), k = 0..K-2
+        c0 = float(abs(f.stencil_cost(center, np.array([-1]), np.array([0.0]))[0][0]))
+        noise = 4 * (f.L + 1) * EPS * c0
+        err = np.abs(R[:, :-1] - R[:, 1:]) + 3 * noise / h[:, :K - 2]  # for R(h_k), k ≤ K-3
+    cross = crossed.any(axis=-1)
+    bad = cross[:, :-2] | cross[:, 1:-1] | cross[:, 2:] | ~np.isfinite(err) \
+        | ~np.isfinite(R[:, :-1])
+    err = np.where(bad, np.inf, err)
+    out = {}
+    for i, name in enumerate(names):
+        k = int(np.argmin(err[i]))
+        if np.isfinite(err[i, k]):
+            out[name] = Estimate(float(R[i, k]), float(err[i, k]))
+        else:
+            out[name] = Estimate(float("nan"), float("inf"), kink=bool(cross[i, -1]))
+    return out
+
+
+def _center_z(f: NumpyGradients, center: dict) -> dict:
+    """z_l at the center point, l = 1..L."""
+    params = {n: center[n] for n in f.parameter_names}
+    z, _ = f.forward(params, {"a_0": center["a_0"], "y": center["y"]})
+    return {l: float(z[l][0]) for l in range(1, f.L + 1)}
+
+
+# complex forms of the analytic built-ins, stable for |Re z| up to 1e4
+def _c_sigmoid(z):
+    neg = z.real < 0
+    e = np.exp(np.where(neg, z, -z))          # e^{-|Re z|}-sized, never overflows
+    return np.where(neg, e / (1 + e), 1 / (1 + e))
+
+
+def _c_log1p(e):
+    # log(1 + e) to first order in Im e (all the complex step needs): NumPy's complex
+    # log1p loses the relative accuracy of the real part for small |e|
+    return np.log1p(e.real) + 1j * (e.imag / (1 + e.real))
+
+
+def _c_softplus(z):
+    neg = z.real < 0
+    e = np.exp(np.where(neg, z, -z))
+    return np.where(neg, _c_log1p(e), z + _c_log1p(e))
+
+
+_COMPLEX_FORMS = {"sigmoid": _c_sigmoid, "tanh": np.tanh, "linear": lambda z: z * 1,
+                  "softplus": _c_softplus, "silu": lambda z: z * _c_sigmoid(z)}
+
+
+@lru_cache(maxsize=None)
+def _complex_form(act: Activation) -> Callable:
+    if act.name in _COMPLEX_FORMS:
+        return _COMPLEX_FORMS[act.name]
+    args = [act.z] + ([act.parameter] if act.parameter is not None else [])
+    return sp.lambdify(args, act.expression, modules="numpy")
+
+
+#: the complex step: h = 2^-40 max(|θ|, 1), checked against 2h
+_CS_STEP = 2.0 ** -40
+
+
+def complex_step(f: NumpyGradients, parameters: Mapping, inputs: Mapping, *, names=None,
+                 condition: Mapping | None = None) -> dict | None:
+    """Complex-step derivatives C'(θ) ≈ Im C(θ + ih)/h (no cancellation), or None when an
+    activation of the network is not analytic.  ``{name: Estimate}``; the error estimate is
+    |D(h) − D(2h)|/3 (the h² term) plus 8 (L + κ) ε |D| for rounding, κ the gradient's
+    condition estimate where given.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> f = compile_numpy(derive(Chain(depth=2)))
+    >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1.0, "y": 0.0}
+    >>> e = complex_step(f, point, inputs)["b_1"]
+    >>> abs(e.value - 0.0533774567138189) <= e.error < 1e-15
+    True
+    """
+    net = f.derivation.network
+    if not all(act.analytic for act in net.activations):
+        return None
+    center = _float_center(f, parameters, inputs)
+    names = list(f.parameter_names if names is None else names)
+    index = {n: k for k, n in enumerate(f.parameter_names)}
+    forms = [None] + [_complex_form(act) for act in net.activations]
+    h = np.array([max(abs(center[n]), 1.0) * _CS_STEP for n in names])
+    rows_parameter = np.repeat([index[n] for n in names], 2)
+    rows_step = 1j * np.stack([h, 2 * h], axis=-1).reshape(-1)
+    with np.errstate(all="ignore"):
+        C, _ = f.stencil_cost(center, rows_parameter, rows_step, complex_forms=forms)
+        D = (C.imag.reshape(len(names), 2) / np.stack([h, 2 * h], axis=-1))
+    out = {}
+    for i, name in enumerate(names):
+        d1, d2 = float(D[i, 0]), float(D[i, 1])
+        kappa = float(condition.get(name, 0.0)) if condition else 0.0
+        err = abs(d1 - d2) / 3 + 8 * (f.L + max(kappa, 1.0)) * EPS * abs(d1)
+        if abs(d1) * h[i] < 1e-290 or not math.isfinite(d1):  # Im C underflowed
+            err = float("inf")
+        out[name] = Estimate(d1, err)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _mp_value(act: Activation) -> Callable:
+    """σ alone (the reference needs no derivative), rewritten as in :func:`_mp_stable`."""
+    args = [act.z] + ([act.parameter] if act.parameter is not None else [])
+    return sp.lambdify(args, _without_cancellation(act.expression), modules=_MP_MODULES)
+
+
+def _mp_sign(x) -> int:
+    return 0 if x == 0 else (1 if x > 0 else -1)
+
+
+def _reference_once(d: Derivation, parameters: Mapping, inputs: Mapping, dps: int,
+                    names: list) -> dict:
+    """mpmath.diff of the composed cost in each parameter, at ``dps`` digits (mpmath.diff
+    itself works at about twice that)."""
+    net, L = d.network, d.L
+    out = {}
+    with mpmath.workdps(dps):
+        p = mp_point(d, parameters, inputs)
+        z, a, _, _ = _mp_layers(d, p, p["a_0"])
+        kinks = {l: _mp_sign(z[l]) for l in _kinked_layers(d, p)}
+        layers = _layer_names(net)
+        y = p["y"]
+        for name in names:
+            first = net.parameter(name)[1]
+            crossed = []
+
+            def cost_of(x, name=name, first=first, crossed=crossed):
+                # C as the composed forward pass from layer `first` on, θ = x
+                q = dict(p)
+                q[name] = x
+                al = a[first - 1]
+                for l, act, w, b, alpha, _ in layers[first - 1:]:
+                    zl = q[w] * al + q[b]
+                    al = _mp_value(act)(zl) if alpha is None else _mp_value(act)(zl, q[alpha])
+                    if l in kinks and _mp_sign(zl) != kinks[l]:
+                        crossed.append(l)
+                return net.cost.mp(al, y)
+
+            value = mpmath.diff(cost_of, p[name])
+            out[name] = (value, bool(crossed))
+    return out
+
+
+def reference_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
+                        digits: int = DEFAULT_DIGITS, names=None,
+                        magnitudes: Mapping | None = None) -> dict:
+    """The independent reference: mpmath's differentiation (:func:`mpmath.diff`, a central
+    difference at raised precision) of the composed forward pass, not of the closed form.
+    It is called at digits + 20 and at 1.5·digits + 30 decimal digits, and mpmath.diff works
+    at about twice that (a step of 2^-(prec+10) at 2(prec+20) bits): the reference is
+    computed at twice the digits; the error estimate is the difference of the two.  A gradient far smaller than the cost loses about
+    log10(|C|/|∂C/∂θ|) digits to cancellation: ``magnitudes`` (rough sizes of the
+    gradients, for example the closed form's values) adds those digits up front, and where
+    the two precisions still do not agree to ``digits`` + 2 digits the precision doubles,
+    up to five times.  Returns ``{name: Estimate}`` with mpf values.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> d = derive(Chain(depth=2))
+    >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1, "y": 0}
+    >>> ref = reference_gradients(d, point, inputs, digits=30)["b_1"]
+    >>> mpmath.nstr(ref.value, 20), ref.error < 1e-40
+    ('0.053377456713818993627', True)
+    """
+    digits = check_digits(digits)
+    names = list(d.parameter_names() if names is None else names)
+    tolerance = mpmath.mpf(10) ** -max(digits + 2, 17)
+    base = digits + 2 * GUARD_DIGITS
+    groups: dict[int, list] = {}
+    if magnitudes:
+        with mpmath.workdps(30):
+            p = mp_point(d, parameters, inputs)
+            _, a, _, _ = _mp_layers(d, p, p["a_0"])
+            size = abs(d.network.cost.mp(a[-1], p["y"])) + abs(a[-1]) + abs(p["y"])
+        for name in names:
+            hint = abs(mpmath.mpf(magnitudes.get(name, 0) or 0))
+            lost = max(0, int(mpmath.ceil(mpmath.log10(size / hint)))) if hint and size else 0
+            groups.setdefault(base + 10 * -(-lost // 10), []).append(name)
+    else:
+        groups[base] = names
+    out = {}
+    for dps, group in sorted(groups.items()):
+        for _ in range(5):
+            low = _reference_once(d, parameters, inputs, dps, group)
+            high = _reference_once(d, parameters, inputs, dps + digits // 2 + 10, group)
+            pending = []
+            for name in group:
+                (v1, k1), (v2, k2) = low[name], high[name]
+                error = abs(v2 - v1)
+                out[name] = Estimate(v2, float(error) if error else 0.0, kink=k1 or k2)
+                if not out[name].kink and error > tolerance * abs(v2):
+                    pending.append(name)
+            if not pending:
+                break
+            group, dps = pending, 2 * dps
+    return {name: out[name] for name in names}
+
+
+def condition_estimates(d: Derivation, parameters: Mapping, inputs: Mapping, *,
+                        trials: int = 3, seed: int = 0) -> dict:
+    """A statistical estimate of each gradient's relative condition number: the largest
+    relative change of ∂C/∂θ, over ``trials`` random sign patterns, when every parameter
+    and input moves by one float64 rounding (relative 2⁻⁵³), divided by 2⁻⁵³.  A float64
+    evaluation can be expected to reach about κ ε relative accuracy, no better.
+
+    >>> from symgrad.network import Chain
+    >>> from symgrad.derive import derive
+    >>> d = derive(Chain(depth=3))
+    >>> point = {"w_1": 100.0, "b_1": -50.0, "w_2": 100.0, "b_2": -50.0, "w_3": 100.0, "b_3": -50.0}
+    >>> kappa = condition_estimates(d, point, {"a_0": 0.5, "y": 0.0})
+    >>> kappa["b_1"] > 1e4      # the classic exploding case: w_l σ'(z_l) = 25 per layer
+    True
+    """
+    rng = np.random.default_rng(seed)
+    u = mpmath.mpf(2) ** -53
+    with mpmath.workdps(30 + GUARD_DIGITS):
+        p = mp_point(d, parameters, inputs)
+        base = _mp_backward(d, p, *_mp_layers(d, p, p["a_0"]))
+        kappa = {n: 0.0 for n in _names(d.network)[0]}
+        for _ in range(trials):
+            signs = rng.choice([-1, 1], len(p))
+            q = {n: x * (1 + int(s) * u) for (n, x), s in zip(p.items(), signs)}
+            g = _mp_backward(d, q, *_mp_layers(d, q, q["a_0"]))
+            for n in kappa:
+                if base[n] != 0:
+                    kappa[n] = max(kappa[n], float(abs(g[n] - base[n]) / (u * abs(base[n]))))
+    return kappa
