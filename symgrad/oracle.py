@@ -88,7 +88,7 @@ __all__ = [
 #: digits of a reference when none are asked for
 DEFAULT_DIGITS = 50
 #: c in c · Σ ρ: how many times the first-order rounding estimate a gradient may be off
-SAFETY = 16.0
+SAFETY = 8.0
 #: the least relative tolerance for float64; other dtypes scale it by their eps
 FLOOR_FLOAT64 = 1e-12
 VECTORS_FORMAT = "symgrad-vectors/1"
@@ -158,6 +158,8 @@ class Reference:
     a: tuple
     cost: mpmath.mpf
     gradients: dict
+    #: tolerances already computed, by (unit roundoff, safety)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def network(self) -> Chain:
@@ -221,11 +223,125 @@ def _eps(dtype) -> float:
     raise UsageError(f"dtype={dtype!r}: must be float64, float32, float16 or bfloat16")
 
 
+# Running error bounds (Higham, "Accuracy and Stability of Numerical Algorithms", §3.3):
+# evaluating an expression tree in floating point with unit roundoff u, the absolute error
+# of each node is at most u·E(node) to first order, with
+#     E(leaf z) = 0 (its error is carried separately), E(constant c) = |c|,
+#     E(x + y) = E(x) + E(y) + |x| + |y|,     E(x·y) = |xy| (E(x)/|x| + E(y)/|y| + 1),
+#     E(x^n) = |x^n| (|n| E(x)/|x| + 1),      E(f(x)) = |f'(x)| E(x) + |f(x)|.
+# E/|value| is the condition of the expression *as written*: 1 - tanh(z)² at large z,
+# (1 + erf(z/√2))/2 at very negative z, s(1 + z(1 - s)) near silu's zero all cancel.
+
+def _heaviside(x, at_zero=mpmath.mpf(1) / 2):
+    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else mpmath.mpf(at_zero))
+
+
+_ONE_ARGUMENT = {   # f, f'
+    sp.exp: (mpmath.exp, mpmath.exp),
+    sp.log: (mpmath.log, lambda x: 1 / x),
+    sp.tanh: (mpmath.tanh, lambda x: mpmath.sech(x) ** 2),
+    sp.sinh: (mpmath.sinh, mpmath.cosh),
+    sp.cosh: (mpmath.cosh, mpmath.sinh),
+    sp.sin: (mpmath.sin, mpmath.cos),
+    sp.cos: (mpmath.cos, lambda x: -mpmath.sin(x)),
+    sp.atan: (mpmath.atan, lambda x: 1 / (1 + x * x)),
+    sp.erf: (mpmath.erf, lambda x: 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x)),
+    sp.erfc: (mpmath.erfc, lambda x: -2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x)),
+    sp.Abs: (abs, mpmath.sign),
+    sp.sign: (mpmath.sign, lambda x: 0),
+}
+
+
+def _running_error(expr: sp.Expr):
+    """A function ``env -> (value, E)`` for ``expr`` (see the rules above), ``env``
+    mapping symbols to mpf; values where E is undefined give E = inf."""
+    if expr.is_Symbol:
+        return lambda env: (env[expr], mpmath.mpf(0))
+    if expr.is_Integer:     # exact in any float format (small enough)
+        return lambda env: (mpmath.mpf(int(expr)), mpmath.mpf(0))
+    if expr.is_Number or expr.is_NumberSymbol:
+        def constant(env):  # rounded once when stored
+            value = mpmath.mpf(sp.Float(expr, mpmath.mp.dps + 5))
+            return value, abs(value)
+        return constant
+    if isinstance(expr, sp.Piecewise):
+        branches = [(_running_error(e), _condition(c)) for e, c in expr.args]
+
+        def piecewise(env):
+            for value, holds in branches:
+                if holds(env):
+                    return value(env)
+            return mpmath.mpf("nan"), mpmath.inf
+        return piecewise
+    args = [_running_error(a) for a in expr.args]
+    if expr.is_Add:
+        def add(env):
+            vals = [f(env) for f in args]
+            return (mpmath.fsum(v for v, _ in vals),
+                    mpmath.fsum(e + abs(v) for v, e in vals))
+        return add
+    if expr.is_Mul:
+        def mul(env):
+            vals = [f(env) for f in args]
+            value = mpmath.fprod(v for v, _ in vals)
+            if any(v == 0 for v, _ in vals):
+                return value, mpmath.fsum(e * abs(mpmath.fprod(w for j, (w, _) in enumerate(vals)
+                                                                  if j != i))
+                                          for i, (v, e) in enumerate(vals))
+            return value, abs(value) * (mpmath.fsum(e / abs(v) for v, e in vals) + 1)
+        return mul
+    if expr.is_Pow:
+        base, exponent = args
+        n = expr.args[1]
+
+        def power(env):
+            b, eb = base(env)
+            x, ex = exponent(env)
+            value = b ** x
+            if b == 0:
+                return value, (mpmath.inf if eb else mpmath.mpf(0))
+            # x^n: relative error |n| E(b)/|b|, plus the exponent's error |ln b| E(x)
+            rel = abs(x) * eb / abs(b) + (abs(mpmath.log(abs(b))) * ex if not n.is_Number else 0)
+            return value, abs(value) * (rel + 1)
+        return power
+    if isinstance(expr, (sp.Max, sp.Min)):
+        pick = max if isinstance(expr, sp.Max) else min
+
+        def extreme(env):
+            return pick((f(env) for f in args), key=lambda ve: ve[0])
+        return extreme
+    if isinstance(expr, sp.Heaviside):
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
+        return lambda env: (_heaviside(args[0](env)[0], mpmath.mpf(sp.Float(at_zero))),
+                            mpmath.mpf(0))
+    if expr.func in _ONE_ARGUMENT and len(args) == 1:
+        f, df = _ONE_ARGUMENT[expr.func]
+
+        def function(env):
+            x, ex = args[0](env)
+            value = f(x)
+            return value, abs(df(x)) * ex + abs(value)
+        return function
+    # anything else: its value by mpmath, with one rounding
+    compiled = sp.lambdify(sorted(expr.free_symbols, key=str), expr, modules="mpmath")
+    names = sorted(expr.free_symbols, key=str)
+    return lambda env: (lambda v: (v, abs(v)))(compiled(*[env[n] for n in names]))
+
+
+def _condition(cond):
+    """A Piecewise condition as ``env -> bool``."""
+    if cond is sp.true or cond == True:  # noqa: E712 - SymPy's true
+        return lambda env: True
+    f = sp.lambdify(sorted(cond.free_symbols, key=str), cond, modules="mpmath")
+    names = sorted(cond.free_symbols, key=str)
+    return lambda env: bool(f(*[env[n] for n in names]))
+
+
 @lru_cache(maxsize=None)
 def _activation_forms(act: Activation):
-    """σ'' (for the sensitivity of σ' to an error in z) and, where the lecture writes σ' in
-    terms of a = σ(z), the condition number |a dσ'/da / σ'| of that form, as mpmath
-    functions.  sigmoid: |1 - 2a|/(1 - a), tanh: 2a²/(1 - a²): the cancellation in 1 - a."""
+    """Running-error evaluators of σ and σ' as the table writes them, σ'' (the sensitivity
+    of σ' to an error in z) and, where the lecture writes σ' in terms of a = σ(z), the
+    condition |a dσ'/da / σ'| of that form: sigmoid |1 - 2a|/(1 - a), tanh 2a²/(1 - a²)."""
     args = [act.z] + ([act.parameter] if act.parameter is not None else [])
     second = sp.lambdify(args, sp.diff(act.derivative_expression, act.z), modules="mpmath")
     a = sp.Symbol("a", real=True)
@@ -233,16 +349,16 @@ def _activation_forms(act: Activation):
     cond_a = None
     if in_a is not None and in_a.has(a):
         cond_a = sp.lambdify([a], a * sp.diff(in_a, a) / in_a, modules="mpmath")
-    return second, cond_a
+    return (_running_error(act.expression), _running_error(act.derivative_expression),
+            second, cond_a)
 
 
 @lru_cache(maxsize=None)
 def _cost_forms(cost: Cost):
-    """C'' and ∂C'/∂y (sensitivities of ∂C/∂a), ∂C/∂y, as mpmath functions."""
-    a, y = cost.a, cost.y
-    dC = cost.derivative_expression
-    return tuple(sp.lambdify([a, y], e, modules="mpmath")
-                 for e in (sp.diff(dC, a), sp.diff(dC, y), sp.diff(cost.expression, y)))
+    """Running-error evaluators of C and ∂C/∂a, and C'' as an mpmath function."""
+    return (_running_error(cost.expression), _running_error(cost.derivative_expression),
+            sp.lambdify([cost.a, cost.y], sp.diff(cost.derivative_expression, cost.a),
+                        modules="mpmath"))
 
 
 def _ratio(num, den) -> float:
@@ -253,30 +369,70 @@ def _ratio(num, den) -> float:
     return float(num / den)
 
 
+def _layer_terms(act: Activation, z, alpha) -> tuple:
+    """For layer l: |σ'(z)|, E(σ)(z) (absolute, in units of u), the relative rounding
+    error of σ'(z) in units of u (its running error, or the a-form's κ if larger) and
+    |σ''(z)/σ'(z)|; evaluated with enough digits that the tails' cancellations resolve."""
+    sigma, dsigma, second, cond_a = _activation_forms(act)
+    env = {act.z: z}
+    if act.parameter is not None:
+        env[act.parameter] = alpha
+    args = (z,) if act.parameter is None else (z, alpha)
+    with mpmath.workdps(20 + min(int(abs(z)), 3000)):
+        a, e_sigma = sigma(env)
+        dsig, e_dsig = dsigma(env)
+        if dsig == 0:
+            return 0.0, float(e_sigma), 0.0, 0.0   # an exact zero: compared exactly
+        kappa = _ratio(e_dsig, dsig)
+        if cond_a is not None:
+            try:
+                kappa = max(kappa, abs(float(cond_a(a))))
+            except ZeroDivisionError:
+                kappa = math.inf
+        return abs(float(dsig)), float(e_sigma), kappa, _ratio(second(*args), dsig)
+
+
+def _cost_terms(cost: Cost, a_L, y, e_a_L: float, u: float, dps: int):
+    """The relative error of ∂C/∂a_L and of C: rounding (u E/|value|) and the error e_a_L
+    of a_L carried through (|C''/C'| e_a_L, |C'/C| e_a_L)."""
+    C, dC, d2C = _cost_forms(cost)
+    env = {cost.a: a_L, cost.y: y}
+    with mpmath.workdps(dps):
+        try:
+            value, e_value = C(env)
+            slope, e_slope = dC(env)
+            rho_C = u * (1 + _ratio(e_slope, slope)) + _ratio(d2C(a_L, y), slope) * e_a_L
+            cost_rho = u * (1 + _ratio(e_value, value)) + _ratio(slope, value) * e_a_L
+        except ZeroDivisionError:
+            return math.inf, math.inf
+    return rho_C, cost_rho
+
+
 def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> dict:
     """The relative tolerance of every gradient (and ``"cost"``) for an implementation
     working in ``dtype``: ``max(floor, c · Σ ρ)`` over the factors of its closed form.
 
-    With u the dtype's unit roundoff, the forward errors a correct implementation makes are
-    estimated layer by layer (first order)::
+    With u the dtype's unit roundoff and E(f) the running error bound of f as the
+    activation table writes it (so E(σ)/|σ| and E(σ')/|σ'| are the conditions of those
+    formulas), the forward errors of a correct implementation are, to first order::
 
         e_z[l] = |w_l| e_a[l-1] + 2u (|w_l a_{l-1}| + |b_l|)
-        e_a[l] = |σ_l'(z_l)| e_z[l] + u |a_l|,            e_a[0] = u |a_0|
+        e_a[l] = |σ_l'(z_l)| e_z[l] + u E(σ_l)(z_l),          e_a[0] = u |a_0|
 
-    and the relative error of each factor of ∂C/∂θ = a_{l-1} σ'(z_l) w_{l+1} … ∂C/∂a_L is::
+    and the relative error of each factor of ∂C/∂θ = a_{l-1} σ'(z_l) w_{l+1} … ∂C/∂a_L::
 
         σ_l'(z_l):  ρ_l = u (3 + κ_l) + |σ_l''/σ_l'|(z_l) e_z[l]
-                    κ_l = |a dσ'/da / σ'| of the a-form: a/(1 - a) for sigmoid,
-                          2a²/(1 - a²) for tanh (1 - a cancels where the unit saturates)
+                    κ_l = E(σ')/|σ'|, or the condition |a dσ'/da / σ'| of the a-form where
+                          larger: a/(1 - a) for sigmoid, 2a²/(1 - a²) for tanh
         w_j:        2u
         a_{l-1}:    e_a[l-1]/|a_{l-1}| + 2u
-        ∂C/∂a_L:    u (3 + |a C''/C'| + |y ∂_y C'/C'|) + |C''/C'| e_a[L]
+        ∂C/∂a_L:    u (1 + E(C')/|C'|) + |C''/C'| e_a[L]
 
     The floor is 1e-12 · u/u_float64 (1e-12 for float64, 5.4e-4 for float32).  A gradient
-    whose magnitude is below the dtype's smallest normal gets the underflow term
-    ``c · smallest_subnormal/|g|``; one beyond its largest number, or one that passes
-    through a kink within rounding distance of z_l = 0, cannot be judged in that dtype
-    and gets ``inf``.
+    whose magnitude is below the dtype's smallest normal number gets the underflow term
+    ``c · smallest_subnormal/|g|``; one beyond its largest number, or one whose path passes
+    through a kink within rounding distance of z_l = 0, cannot be judged in that dtype and
+    gets ``inf``.
 
     >>> ref = reference(Chain(depth=2, activation="tanh"), {"w_2": 1, "w_1": 1, "b_2": 0,
     ...                 "b_1": 12}, {"a_0": 0, "y": 0}, digits=20)
@@ -288,71 +444,62 @@ def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> di
     >>> tolerances(ref, "float32")["b_2"]               # the floor scaled by eps
     0.000536870912
     """
-    u = _eps(dtype)
-    c = float(safety)
+    key = (_eps(dtype), float(safety))
+    if key in ref.cache:
+        return dict(ref.cache[key])
+    u, c = key
     floor = FLOOR_FLOAT64 * u / _EPS64
     info = np.finfo({2.0 ** -52: np.float64, 2.0 ** -23: np.float32,
                      2.0 ** -10: np.float16}.get(u, np.float64))
     tiny_sub, huge = float(info.smallest_subnormal), float(info.max)
     d, net, L = ref.derivation, ref.network, ref.network.depth
-    with mpmath.workdps(15):
-        af = [abs(float(x)) if x is not None else 0.0 for x in ref.a]
-        e_a = [u * af[0]] + [0.0] * L
-        e_z = [0.0] * (L + 1)
-        rho = [0.0] * (L + 1)
-        slope_rho = {}
-        ambiguous_upto = 0         # layers ≤ this pass through a kink within rounding
-        for l in range(1, L + 1):
-            act = net.sigma(l)
-            w = abs(float(ref.parameters[f"w_{l}"]))
-            b = abs(float(ref.parameters[f"b_{l}"]))
-            alpha = ref.parameters.get(f"alpha_{l}")
-            z = ref.z[l]
-            # e_z[l] = |w_l| e_a[l-1] + 2u(|w_l a_{l-1}| + |b_l|)
-            e_z[l] = w * e_a[l - 1] + 2 * u * (w * af[l - 1] + b)
-            dsig = act.mp_derivative(z, alpha) if act.parameter is not None else act.mp_derivative(z)
-            # e_a[l] = |σ'(z_l)| e_z[l] + u |a_l|
-            e_a[l] = min(abs(float(dsig)) * e_z[l] + u * af[l], math.inf)
-            second, cond_a = _activation_forms(act)
-            d2 = second(z, alpha) if act.parameter is not None else second(z)
-            kappa = abs(float(cond_a(ref.a[l]))) if cond_a is not None and dsig != 0 else 0.0
-            # ρ_l = u(3 + κ_l) + |σ''/σ'| e_z[l]
-            rho[l] = u * (3 + kappa) + (_ratio(d2, dsig) * e_z[l] if dsig != 0 else 0.0)
-            if act.parameter is not None:
-                slope_rho[l] = 3 * u + (e_z[l] / abs(float(z)) if z != 0 else math.inf)
-            if act.kink is not None and abs(float(z)) <= c * e_z[l]:
-                ambiguous_upto = l
-        y = ref.inputs["y"]
-        aL = ref.a[L]
-        d2C, dyC, dCy = _cost_forms(net.cost)
-        dC = net.cost.mp_derivative(aL, y)
-        rho_C = u * (3 + _ratio(aL * d2C(aL, y), dC) + _ratio(y * dyC(aL, y), dC)) \
-            + _ratio(d2C(aL, y), dC) * e_a[L]
-        cost_rho = 3 * u + _ratio(dC, ref.cost) * e_a[L] \
-            + u * (_ratio(aL * dC, ref.cost) + _ratio(y * dCy(aL, y), ref.cost))
-        # suffix sums: Σ_{j ≥ l} (ρ_j + 2u), the factors σ'(z_j) and w_{j+1} of δ_l
-        below = [0.0] * (L + 2)
-        for l in range(L, 0, -1):
-            below[l] = below[l + 1] + rho[l] + (2 * u if l < L else 0.0)
-        out = {}
-        for name in d.parameter_names():
-            kind, l = net.parameter(name)
-            if kind == "b":
-                total = rho_C + below[l]
-                magnitude = abs(ref.gradients[name])
-            elif kind == "w":
-                total = rho_C + below[l] + 2 * u + (e_a[l - 1] / af[l - 1] if af[l - 1] else 0.0)
-                magnitude = min(abs(ref.gradients[name]), abs(ref.gradients[f"b_{l}"]))
-            else:
-                total = rho_C + below[l + 1] + 2 * u + slope_rho[l]
-                magnitude = abs(ref.gradients[name])
-            tol = max(floor, c * total)
-            if 0 < magnitude < info.tiny:
-                tol += c * float(tiny_sub / magnitude) if magnitude > tiny_sub / 1e300 else math.inf
-            if magnitude > huge or l <= ambiguous_upto:
-                tol = math.inf
-            out[name] = min(tol, math.inf)
-        out["cost"] = max(floor, c * cost_rho)
+    af = [abs(float(x)) for x in ref.a]
+    e_a = [u * af[0]] + [0.0] * L
+    e_z = [0.0] * (L + 1)
+    rho = [0.0] * (L + 1)
+    slope_rho = {}
+    ambiguous_upto = 0         # layers ≤ this pass through a kink within rounding
+    for l in range(1, L + 1):
+        act = net.sigma(l)
+        w = abs(float(ref.parameters[f"w_{l}"]))
+        b = abs(float(ref.parameters[f"b_{l}"]))
+        z = ref.z[l]
+        # e_z[l] = |w_l| e_a[l-1] + 2u(|w_l a_{l-1}| + |b_l|)
+        e_z[l] = w * e_a[l - 1] + 2 * u * (w * af[l - 1] + b)
+        dsig, e_sigma, kappa, log_slope = _layer_terms(act, z, ref.parameters.get(f"alpha_{l}"))
+        # e_a[l] = |σ'(z_l)| e_z[l] + u E(σ_l)
+        e_a[l] = dsig * e_z[l] + u * e_sigma
+        # ρ_l = u(3 + κ_l) + |σ''/σ'| e_z[l]
+        rho[l] = u * (3 + kappa) + log_slope * e_z[l]
+        if act.parameter is not None:   # ∂a_l/∂α_l = z_l (PReLU): relative error e_z/|z|
+            slope_rho[l] = 3 * u + _ratio(e_z[l], z)
+        if act.kink is not None and abs(float(z)) <= c * e_z[l]:
+            ambiguous_upto = l
+    rho_C, cost_rho = _cost_terms(net.cost, ref.a[L], ref.inputs["y"], e_a[L], u,
+                                  ref.digits + 10)
+    # suffix sums: Σ_{j ≥ l} (ρ_j + 2u), the factors σ'(z_j) and w_{j+1} of δ_l
+    below = [0.0] * (L + 2)
+    for l in range(L, 0, -1):
+        below[l] = below[l + 1] + rho[l] + (2 * u if l < L else 0.0)
+    out = {}
+    for name in d.parameter_names():
+        kind, l = net.parameter(name)
+        magnitude = abs(ref.gradients[name])
+        if kind == "b":
+            total = rho_C + below[l]
+        elif kind == "w":
+            total = rho_C + below[l] + 2 * u + _ratio(e_a[l - 1], af[l - 1])
+            magnitude = min(magnitude, abs(ref.gradients[f"b_{l}"]))
+        else:
+            total = rho_C + below[l + 1] + 2 * u + slope_rho[l]
+        tol = max(floor, c * total)
+        if 0 < magnitude < info.tiny:   # float underflow: absolute error ~ smallest_subnormal
+            tol += c * _ratio(tiny_sub, magnitude)
+        if magnitude > huge or l <= ambiguous_upto or math.isnan(tol):
+            tol = math.inf
+        out[name] = tol
+    out["cost"] = max(floor, c * cost_rho)
+    ref.cache[key] = dict(out)
     return out
 
 

@@ -71,7 +71,7 @@ def textbook_sigma_prime(name: str, z, a, alpha=None):
         if name == "softplus":
             return 1.0 / (1.0 + np.exp(-z))              # softplus' = σ(z)
         if name == "elu":
-            return np.where(z > 0, 1.0, a + 1.0).astype(z.dtype)   # e^z = a + 1 for z ≤ 0
+            return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))).astype(z.dtype)
         if name == "selu":
             return np.where(z > 0, _SELU_L, _SELU_L * _SELU_A * np.exp(np.minimum(z, 0.0)))
         if name == "silu":
