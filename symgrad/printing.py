@@ -94,7 +94,7 @@ class NielsenLatexPrinter(LatexPrinter):
     notation = "nielsen"
     #: what stands between two factors of an ordered product
     product_separator = " "
-    _default_settings = {**LatexPrinter._default_settings, "depth": None}
+    _default_settings = {**LatexPrinter._default_settings, "depth": None, "factor_space": ""}
 
     def __init__(self, settings=None):
         settings = dict(settings or {})
@@ -143,8 +143,20 @@ class NielsenLatexPrinter(LatexPrinter):
             tex = r"\left(%s\right)" % tex
         return tex
 
+    @property
+    def separator(self) -> str:
+        """Between two factors: the notation's separator, widened by the ``factor_space``
+        setting (the lecture documents use ``\\,`` so a_3 (1 - a_3) w_4 reads as three
+        factors)."""
+        space = self._settings.get("factor_space") or ""
+        if not space or self.product_separator.strip():
+            return self.product_separator
+        return f" {space} "
+
     def _print_OrderedProduct(self, expr):
-        return self.product_separator.join(self._factor(f) for f in expr.args)
+        if len(expr.args) == 1:
+            return self._print(expr.args[0])
+        return self.separator.join(self._factor(f) for f in expr.args)
 
     def _print_Preactivation(self, expr):
         # z_l = w_l a_{l-1} + b_l (column convention: the weight acts from the left)
@@ -163,6 +175,10 @@ class NielsenLatexPrinter(LatexPrinter):
     def _print_Min(self, expr, exp=None):
         args = ", ".join(self._print(a) for a in expr.args)
         return r"\min(%s)" % args
+
+    def _print_NumberSymbol(self, expr):
+        # π, e, γ carry their own ``_latex`` (not reached through this printmethod)
+        return expr._latex(self) if hasattr(expr, "_latex") else super()._print_Basic(expr)
 
 
 class MatrixLatexPrinter(NielsenLatexPrinter):
@@ -207,7 +223,8 @@ class MatrixLatexPrinter(NielsenLatexPrinter):
 NOTATIONS = {"nielsen": NielsenLatexPrinter, "matrix": MatrixLatexPrinter}
 
 
-def get_printer(notation: str = "nielsen", depth: int | None = None) -> NielsenLatexPrinter:
+def get_printer(notation: str = "nielsen", depth: int | None = None,
+                factor_space: str = "") -> NielsenLatexPrinter:
     """The LaTeX printer of a notation; ``depth`` names the output layer (ŷ in ``matrix``).
 
     >>> get_printer("tilde")
@@ -217,7 +234,7 @@ def get_printer(notation: str = "nielsen", depth: int | None = None) -> NielsenL
     """
     if notation not in NOTATIONS:
         raise UsageError(f"notation={notation!r}: must be one of {', '.join(NOTATIONS)}")
-    return NOTATIONS[notation]({"depth": depth})
+    return NOTATIONS[notation]({"depth": depth, "factor_space": factor_space})
 
 
 class NielsenTextPrinter(StrPrinter):
@@ -359,46 +376,60 @@ def markdown_derivation(d: Derivation) -> str:
 
 # -- equations broken into aligned rows ------------------------------------------------------
 
-_WIDTH_RULES = [
-    (re.compile(r"\\(left|right)\s*"), ""),
-    (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
-    (re.compile(r"\\(mathcal|tilde|hat)\{([^{}]*)\}"), r"\2"),
-    (re.compile(r"\\text\{([^{}]*)\}"), r"\1"),
-    (re.compile(r"\\(tanh|ln|log|exp|prod|min)"), "XXX"),
-    (re.compile(r"\\(cdot)"), "XX"),
-    (re.compile(r"\\(qquad|quad|,|:|;)"), "  "),
-    (re.compile(r"\\[a-zA-Z]+"), "X"),
-]
-_SUBSCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
-_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|.", re.S)
+#: widths in units of an average italic letter; what is not listed counts 1
+_COMMAND_WIDTH = {r"\left": 0, r"\right": 0, r"\,": 0.3, r"\:": 0.4, r"\;": 0.5,
+                  r"\quad": 2, r"\qquad": 4, r"\cdot": 1.4, r"\leq": 2, r"\partial": 1,
+                  r"\tanh": 3.2, r"\ln": 1.6, r"\log": 2.4, r"\min": 2.8, r"\prod": 2,
+                  r"\hat": 0, r"\tilde": 0, r"\mathcal": 0, r"\\": 0}
+_CHAR_WIDTH = {"'": 0.3, "(": 0.8, ")": 0.8, "|": 1.0, "+": 2, "-": 2, "=": 2, "<": 2,
+               ",": 0.6, " ": 0, "&": 0, "{": 0, "}": 0}
+
+
+def _group(tokens: list, i: int) -> tuple[list, int]:
+    """The tokens of the braced group (or single token) at ``tokens[i]``."""
+    if tokens[i] != "{":
+        return [tokens[i]], i + 1
+    depth, j = 0, i
+    while True:
+        depth += {"{": 1, "}": -1}.get(tokens[j], 0)
+        if depth == 0:
+            return tokens[i + 1:j], j + 1
+        j += 1
+
+
+def _measure(tokens: list) -> float:
+    width, i = 0.0, 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t == r"\frac":
+            num, i = _group(tokens, i + 1)
+            den, i = _group(tokens, i)
+            width += max(_measure(num), _measure(den)) + 0.4
+        elif t in ("_", "^"):
+            script, i = _group(tokens, i + 1)
+            width += 0.7 * _measure(script)
+        elif t in (r"\operatorname", r"\text", r"\mathrm"):
+            word, i = _group(tokens, i + 1)
+            width += 1.15 * len([c for c in word if c not in "{} "])
+        elif t.startswith("\\"):
+            width += _COMMAND_WIDTH.get(t, 1)
+            i += 1
+        else:
+            width += _CHAR_WIDTH.get(t, 1)
+            i += 1
+    return width
 
 
 def estimate_width(tex: str) -> float:
-    """A rough width of a LaTeX formula in characters of body text: fractions count their
-    wider line, sub- and superscripts two thirds, spacing and ``\\left`` nothing.  Used only
-    to decide where a long product is broken across lines.
+    """A rough width of a LaTeX formula in units of an italic letter: a fraction counts its
+    wider line, sub- and superscripts 0.7, spacing commands and ``\\left`` little or
+    nothing.  Used only to decide where a long product is broken across lines.
 
-    >>> estimate_width(r"\\frac{\\partial C}{\\partial a_{4}}") < estimate_width(r"w_{2} w_{3} w_{4}")
+    >>> estimate_width(r"\frac{\partial C}{\partial a_{4}}") < estimate_width(r"w_{2} w_{3} w_{4}")
     True
     """
-    for rule, repl in _WIDTH_RULES[:4]:
-        tex = rule.sub(repl, tex)
-    # sub- and superscripts first (their braces hold no fraction in this notation)
-    tex = _SUBSCRIPT.sub(lambda m: "s" * max(1, round(2 * _plain_width(m.group(1)) / 3)), tex)
-    while True:
-        m = _FRAC.search(tex)
-        if m is None:
-            break
-        w = max(_plain_width(m.group(1)), _plain_width(m.group(2)))
-        tex = tex[:m.start()] + "f" * max(1, round(w)) + tex[m.end():]
-    return _plain_width(tex)
-
-
-def _plain_width(tex: str) -> float:
-    for rule, repl in _WIDTH_RULES[4:]:
-        tex = rule.sub(repl, tex)
-    tex = re.sub(r"[{}\s&]", "", tex)
-    return float(len(tex)) + 0.6 * tex.count("+") + 0.6 * tex.count("-") + 0.6 * tex.count("=")
+    return _measure(_TOKEN.findall(tex))
 
 
 def latex_relation(printer, relation: str) -> str:
@@ -415,13 +446,13 @@ def _pieces(printer, term, budget: float) -> list[str]:
     lines, current, width = [], [], 0.0
     for f in term.args:
         ft = printer._factor(f)
-        fw = estimate_width(ft) + 1
+        fw = estimate_width(ft) + estimate_width(printer.separator)
         if current and width + fw > budget:
-            lines.append(printer.product_separator.join(current))
+            lines.append(printer.separator.join(current))
             current, width = [], 0.0
         current.append(ft)
         width += fw
-    lines.append(printer.product_separator.join(current))
+    lines.append(printer.separator.join(current))
     return lines
 
 

@@ -1,0 +1,41 @@
+"""``symgrad lecture``: the derivation step by step as a LaTeX article or a Markdown page."""
+from __future__ import annotations
+
+from ..derive import derive
+from ..lecture import FORMATS, MARKERS, check_lecture_depth, lecture
+from ..printing import NOTATIONS
+from .common import add_network_options, choice, network_from_args, write_output
+
+__all__ = ["register", "run"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "lecture", help="write the derivation step by step as a LaTeX or Markdown document",
+        description="Write a lecture document: the forward pass, the chain rule, the local "
+                    "derivatives, the repeated factor, the closed forms, their bounds and the "
+                    "concrete activation and cost, each step with the rule behind it. "
+                    "'symgrad lecture -o chain.tex && pdflatex chain.tex' gives a handout.")
+    add_network_options(p)
+    p.add_argument("--format", "-f", default=None, type=choice("format", FORMATS),
+                   help="tex (a standalone article for pdflatex) or markdown ($$ blocks for "
+                        "KaTeX and MathJax); default: from the -o file name, else tex")
+    p.add_argument("--notation", "-n", default="nielsen", type=choice("notation", NOTATIONS),
+                   help="nielsen (z_l, a_l, w_l, b_l, C; default) or matrix (the tilde style: "
+                        "h~_l, h_l, W_l, y^, L)")
+    p.add_argument("--output", "-o", default=None, metavar="FILE",
+                   help="write to FILE (whole or not at all) instead of standard output")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE even if symgrad did not write it")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    fmt = args.format
+    if fmt is None:
+        fmt = "markdown" if (args.output or "").lower().endswith((".md", ".markdown")) else "tex"
+    net = network_from_args(args)
+    check_lecture_depth(net.depth)
+    text = lecture(derive(net), fmt, args.notation)
+    write_output(text, args.output, force=args.force, marker=MARKERS[fmt])
+    return 0
