@@ -876,17 +876,18 @@ class _Number(str):
     """A JSON number kept as its text, so no digit is lost to a float."""
 
 
-def _reject_constant(name):
-    raise ValueError(name)
+class _Constant(str):
+    """NaN, Infinity or -Infinity where JSON text has them: reported with their place."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def read_json(text: str, what: str):
     """Parse JSON text; malformed JSON, NaN and Infinity are one-line UsageErrors naming
     ``what`` and the line and column."""
-    def constant(name):
-        raise UsageError(f"{what}: {name} is not a number (JSON has no NaN or Infinity)")
     try:
-        return json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=constant)
+        return json.loads(text, parse_float=_Number, parse_constant=_Constant)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{what}: malformed JSON at line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}") from None
@@ -912,7 +913,10 @@ def _numbers(obj, names: Sequence[str], place: str) -> dict:
                              f"{', '.join(names[:6])}{', ...' if len(names) > 6 else ''}")
     for name in names:
         value = obj[name]
-        if not isinstance(value, str) or not _DECIMAL.fullmatch(value.strip()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = obj[name] = str(value)
+        if not isinstance(value, str) or isinstance(value, _Constant) \
+                or not _DECIMAL.fullmatch(value.strip()):
             raise UsageError(f"{place}.{name}={value!r}: must be a finite decimal number")
     return {name: str(obj[name]).strip() for name in names}
 
@@ -925,11 +929,7 @@ def read_vectors(text: str, what: str = "vectors") -> tuple[Chain, dict]:
         raise UsageError(f"{what}.format={doc.get('format')!r}: must be {VECTORS_FORMAT!r}")
     net = network_from_description(doc.get("network"), f"{what}.network")
     digits = doc.get("digits")
-    try:
-        digits = check_digits(int(digits) if isinstance(digits, _Number) and digits.isdigit()
-                              else digits, f"{what}.digits")
-    except (TypeError, ValueError):
-        raise UsageError(f"{what}.digits={digits!r}: must be an integer") from None
+    digits = check_digits(digits, f"{what}.digits")
     cases = doc.get("cases")
     if not isinstance(cases, list) or not cases:
         raise UsageError(f"{what}.cases: must be a non-empty list")
@@ -1009,7 +1009,7 @@ class VerifyReport:
                 f"({self.how}): ")
         if self.passed:
             return head + "all agree\n"
-        lines = [head + f"{len(self.disagreements)} disagree, first first"]
+        lines = [head + f"{len(self.disagreements)} disagree (in file order):"]
         lines += [d.line() for d in self.disagreements]
         return "\n".join(lines) + "\n"
 
