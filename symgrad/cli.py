@@ -19,7 +19,7 @@ from .activations import UsageError
 __all__ = ["main", "build_parser", "COMMANDS", "OneLineParser"]
 
 #: sub-commands, in the order ``symgrad --help`` lists them
-COMMANDS = ["derive", "lecture", "bounds", "analyze", "check"]
+COMMANDS = ["derive", "lecture", "bounds", "analyze", "check", "vectors", "verify"]
 
 
 class OneLineParser(argparse.ArgumentParser):
