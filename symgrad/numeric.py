@@ -103,7 +103,7 @@ def _to_mpf(name: str, value) -> mpmath.mpf:
     if type(value) is float:  # the common case, exact
         if math.isfinite(value):
             return mpmath.mpf(value)
-        x = None
+        raise UsageError(f"{name}={value!r}: must be finite")
     elif isinstance(value, bool):
         x = None
     elif isinstance(value, str):
