@@ -149,6 +149,16 @@ class _Engine:
 
     def factor(self, f):
         """The engine object a display factor stands for; None if it is not one."""
+        try:
+            return self._read[f]
+        except KeyError:
+            out = self._read[f] = self._factor(f)
+            return out
+        except AttributeError:
+            self._read = {}
+            return self.factor(f)
+
+    def _factor(self, f):
         net, se = self.net, self.se
         if f == 1:
             return se.Integer(1)
@@ -175,13 +185,11 @@ class _Engine:
         return None
 
     def product(self, factors):
-        out = self.se.Integer(1)
-        for f in factors:
-            e = self.factor(f)
-            if e is None:
-                return None
-            out = out * e
-        return out
+        """The engine's product of the factors' engine objects (None if one is unreadable)."""
+        objects = [self.factor(f) for f in factors]
+        if any(e is None for e in objects):
+            return None
+        return self.se.Mul(*objects)
 
 
 def _prove_composed(d: Derivation, se):
