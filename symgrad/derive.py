@@ -197,6 +197,15 @@ class Derivation:
         num, den = sp.fraction(sp.together(self.output_delta))
         return not den.free_symbols
 
+    # -- Jupyter (printing is imported here, never at module level: it reads derive) --------
+    def _repr_latex_(self) -> str:
+        from .printing import repr_latex
+        return repr_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .printing import repr_markdown
+        return repr_markdown(self)
+
 
 def derive(network: Chain) -> Derivation:
     """Derive the closed-form gradients of a chain: linear time and memory in depth.
