@@ -57,7 +57,7 @@ from .activations import Activation, UsageError
 from .costs import Cost
 from .derive import Derivation, derive
 from .network import Chain
-from .numeric import MAX_DIGITS, check_digits, mp_forward, mp_gradients, random_point
+from .numeric import MAX_DIGITS, check_digits, mp_forward, mp_gradients, mp_point, random_point
 
 __all__ = [
     "DEFAULT_DIGITS",
@@ -200,10 +200,9 @@ def reference(network, parameters: Mapping, inputs: Mapping, *,
     grads = mp_gradients(d, parameters, inputs, digits=digits)
     z, a = mp_forward(d, parameters, inputs, digits=digits)
     with mpmath.workdps(digits + 10):
-        params = {n: mpmath.mpf(v) if not isinstance(v, str) else mpmath.mpf(v.strip())
-                  for n, v in parameters.items()}
-        ins = {n: mpmath.mpf(v) if not isinstance(v, str) else mpmath.mpf(v.strip())
-               for n, v in inputs.items()}
+        point = mp_point(d, parameters, inputs)
+    params = {n: point[n] for n in d.parameter_names()}
+    ins = {n: point[n] for n in ("a_0", "y")}
     return Reference(derivation=d, digits=digits, parameters=params, inputs=ins,
                      z=tuple(z), a=tuple(a), cost=grads["cost"],
                      gradients={n: grads[n] for n in d.parameter_names()})
@@ -276,28 +275,44 @@ def _running_error(expr: sp.Expr):
     args = [_running_error(a) for a in expr.args]
     if expr.is_Add:
         def add(env):
-            vals = [f(env) for f in args]
-            return (mpmath.fsum(v for v, _ in vals),
-                    mpmath.fsum(e + abs(v) for v, e in vals))
+            value = error = 0
+            for f in args:
+                v, e = f(env)
+                value += v
+                error += e + abs(v)
+            return value, error
         return add
     if expr.is_Mul:
         def mul(env):
             vals = [f(env) for f in args]
-            value = mpmath.fprod(v for v, _ in vals)
-            if any(v == 0 for v, _ in vals):
+            value = 1
+            for v, _ in vals:
+                value *= v
+            if value == 0:
                 return value, mpmath.fsum(e * abs(mpmath.fprod(w for j, (w, _) in enumerate(vals)
                                                                   if j != i))
                                           for i, (v, e) in enumerate(vals))
-            return value, abs(value) * (mpmath.fsum(e / abs(v) for v, e in vals) + 1)
+            relative = 1
+            for v, e in vals:
+                if e:
+                    relative += e / abs(v)
+            return value, abs(value) * relative
         return mul
     if expr.is_Pow:
         base, exponent = args
         n = expr.args[1]
 
+        n_int = int(n) if n.is_Integer else None
+
         def power(env):
             b, eb = base(env)
-            x, ex = exponent(env)
-            value = b ** x
+            if n_int is not None:
+                x, ex, value = n_int, 0, b ** n_int
+            elif n == sp.Rational(1, 2):
+                x, ex, value = mpmath.mpf(1) / 2, 0, mpmath.sqrt(b)
+            else:
+                x, ex = exponent(env)
+                value = b ** x
             if b == 0:
                 return value, (mpmath.inf if eb else mpmath.mpf(0))
             # x^n: relative error |n| E(b)/|b|, plus the exponent's error |ln b| E(x)
@@ -520,7 +535,8 @@ class Entry:
 
     def line(self) -> str:
         what = "cost C" if self.name == "cost" else f"dC/d{self.name} (layer {self.layer})"
-        got = "missing" if self.actual is None else decimal_string(self.actual, 16)
+        got = "missing" if self.actual is None else (
+            decimal_string(self.actual, 16) if mpmath.isfinite(self.actual) else str(self.actual))
         text = (f"{what}: expected {decimal_string(self.expected, 16)}, actual {got}, "
                 f"relative error {_short(self.error)} "
                 f"{'<=' if self.ok else '>'} tolerance {_short(self.tolerance)}")
