@@ -1,0 +1,238 @@
+"""Hypothesis properties of the derivative formulas, the suprema and the layer bound.
+
+The profile (seeded, no deadline) comes from tests/conftest.py; example counts are bounded
+here so the whole file runs in seconds.
+"""
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from symgrad.activations import get_activation
+from symgrad.bounds import supremum
+from symgrad.derive import derive
+from symgrad.network import Chain
+from symgrad.numeric import mp_forward, mp_gradients
+
+from strategies import (ACTIVATION_NAMES, activation_names_st, chain_points, chains,
+                        every_float, preactivations)
+
+DIGITS = 40
+#: relative slack for comparisons of 40-digit values (rounding only)
+RTOL = mpmath.mpf("1e-30")
+
+
+# --- derivative formulas against SymPy's derivative ----------------------------------------
+
+@lru_cache(maxsize=None)
+def _both_derivatives(name: str):
+    """(the table's σ', SymPy's d/dz of σ) as mpmath functions of (z, alpha)."""
+    act = get_activation(name)
+    alpha = act.parameter or sp.Symbol("alpha_unused", real=True)
+    ours = sp.lambdify([act.z, alpha], act.derivative_expression, modules="mpmath")
+    sympys = sp.lambdify([act.z, alpha], sp.diff(act.expression, act.z), modules="mpmath")
+    return ours, sympys
+
+
+@settings(max_examples=150)
+@given(name=activation_names_st(), z=preactivations(), alpha=st.floats(-2, 2))
+@example(name="silu", z=2.3993572805154675, alpha=0.0)
+@example(name="gelu", z=-1.4142135623730951, alpha=0.0)
+def test_derivative_formula_matches_sympy(name, z, alpha):
+    ours, sympys = _both_derivatives(name)
+    if z == 0 and get_activation(name).kink:
+        z = 1e-3  # at the kink the value is a convention, not a derivative
+    with mpmath.workdps(DIGITS):
+        mine, truth = ours(mpmath.mpf(z), mpmath.mpf(alpha)), sympys(mpmath.mpf(z), mpmath.mpf(alpha))
+        assert abs(mine - truth) <= RTOL * max(1, abs(truth)), (name, z, mine, truth)
+
+
+# --- σ' ≤ 1/4, tanh' ≤ 1, relu' ∈ {0, 1} at every float ------------------------------------
+
+def _naive_sigmoid_prime(z):
+    # the textbook form e^{-z}/(1 + e^{-z})², which the tool must not use
+    e = np.exp(-z)
+    return e / (1.0 + e) ** 2
+
+
+#: overflow, 0/0 and division by zero are errors; underflow to 0 is the right answer
+STRICT = dict(over="raise", invalid="raise", divide="raise", under="ignore")
+#: the activation table promises finite values free of overflow warnings up to this |z|
+WARNING_FREE = 1e4
+
+
+def sigmoid_prime_violations(f, zs) -> list:
+    """The z where f(z) is not a finite value in [0, 1/4] or raises an overflow warning."""
+    bad = []
+    for z in zs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                with np.errstate(**STRICT):
+                    v = float(np.asarray(f(np.float64(z))))
+            except (FloatingPointError, RuntimeWarning, OverflowError):
+                bad.append(z)
+                continue
+        if not (np.isfinite(v) and 0.0 <= v <= 0.25):
+            bad.append(z)
+    return bad
+
+
+@settings(max_examples=300)
+@given(z=every_float())
+@example(z=1e-9)
+@example(z=-1e-9)
+@example(z=-357.0)
+@example(z=-1e308)
+@example(z=5e-324)
+def test_sigmoid_prime_at_most_a_quarter_at_every_float(z):
+    assert sigmoid_prime_violations(get_activation("sigmoid").numpy_derivative, [z]) == []
+
+
+def test_the_naive_sigmoid_prime_is_caught():
+    # the same check fails the textbook form: one ulp above 1/4 near 1e-9, overflow below −356
+    bad = sigmoid_prime_violations(_naive_sigmoid_prime, [1e-9, -357.0, 0.0, 3.0])
+    assert bad == [1e-9, -357.0]
+    assert _naive_sigmoid_prime(1e-9) > 0.25
+
+
+@settings(max_examples=300)
+@given(z=every_float())
+@example(z=0.0)
+@example(z=1e-9)
+@example(z=-800.0)
+@example(z=1e308)
+def test_tanh_prime_at_most_one_at_every_float(z):
+    with np.errstate(**(STRICT if abs(z) <= WARNING_FREE else dict(all="ignore"))):
+        v = float(get_activation("tanh").numpy_derivative(np.float64(z)))
+    assert np.isfinite(v) and 0.0 <= v <= 1.0
+
+
+@settings(max_examples=200)
+@given(z=every_float())
+@example(z=0.0)
+@example(z=-0.0)
+@example(z=5e-324)
+def test_relu_prime_is_zero_or_one(z):
+    v = float(get_activation("relu").numpy_derivative(np.float64(z)))
+    assert v in (0.0, 1.0)
+    assert v == (1.0 if z > 0 else 0.0)
+
+
+@settings(max_examples=200)
+@given(name=activation_names_st(), z=st.floats(allow_nan=False, allow_infinity=False),
+       alpha=st.floats(-2, 2))
+def test_every_numeric_derivative_within_its_proven_supremum(name, z, alpha):
+    act = get_activation(name)
+    with np.errstate(**(STRICT if abs(z) <= WARNING_FREE else dict(all="ignore"))):
+        v = act.numpy_derivative(np.float64(z), alpha) if act.parameter is not None else \
+            act.numpy_derivative(np.float64(z))
+    assert abs(float(v)) <= _sup_upper(name, alpha) * (1 + 1e-15)
+
+
+# --- the layer bound and the recurrence at high precision ------------------------------------
+
+def _sup_upper(name: str, alpha=None):
+    """An upper bound of sup|σ'| as an mpf: the exact value, or the enclosure's top."""
+    s = supremum(name)
+    if s.value is not None:
+        value = s.value
+        if value.free_symbols:
+            value = value.xreplace({get_activation(name).parameter: sp.Float(alpha, 30)})
+        return mpmath.mpf(sp.N(value, DIGITS))
+    return s.enclosure[1]
+
+
+def layer_bound_violations(d, params, inputs, grads, *, sups=None) -> list:
+    """Layers l where |∂C/∂b_l| > |∂C/∂a_L| Π_{j>l} |w_j| Π_{j≥l} sup|σ_j'| (with rounding slack)."""
+    net, L = d.network, d.L
+    with mpmath.workdps(DIGITS + 10):
+        z, a = mp_forward(d, params, inputs, digits=DIGITS)
+        dC_da = abs(net.cost.mp_derivative(a[L], mpmath.mpf(inputs["y"])))
+        bad = []
+        bound = dC_da
+        for l in range(L, 0, -1):
+            act = net.sigma(l)
+            s = sups(l) if sups else _sup_upper(act.name, params.get(f"alpha_{l}"))
+            bound = bound * s
+            if abs(grads[f"b_{l}"]) > bound * (1 + RTOL):
+                bad.append(l)
+            bound = bound * abs(mpmath.mpf(params[f"w_{l}"]))
+    return bad
+
+
+@settings(max_examples=60)
+@given(data=st.data(), chain=chains(max_depth=30))
+def test_layer_bound_holds_for_generated_chains(data, chain):
+    d = derive(chain)
+    params, inputs = data.draw(chain_points(chain))
+    grads = mp_gradients(d, params, inputs, digits=DIGITS)
+    assert layer_bound_violations(d, params, inputs, grads) == []
+
+
+def _tight_point(L):
+    """Nielsen's exploding case: w_j = 100, z_j = 0, where σ' = 1/4 = sup: the bound is tight."""
+    params = {}
+    for l in range(1, L + 1):
+        params[f"w_{l}"] = 100
+        params[f"b_{l}"] = "-50"  # a_0 = 1/2 and a_l = σ(0) = 1/2, so z_l = 100/2 − 50 = 0
+    return params, {"a_0": "0.5", "y": "0"}
+
+
+def test_layer_bound_is_tight_and_a_gradient_scaled_by_1_001_is_caught():
+    d = derive(Chain(depth=6))
+    params, inputs = _tight_point(6)
+    grads = mp_gradients(d, params, inputs, digits=DIGITS)
+    assert layer_bound_violations(d, params, inputs, grads) == []
+    with mpmath.workdps(DIGITS):
+        # equality: |∂C/∂b_1| = |a_6 − y| · 100^5 · (1/4)^6
+        assert abs(grads["b_1"]) == mpmath.mpf("0.5") * 100 ** 5 / 4 ** 6
+        scaled = dict(grads, b_3=grads["b_3"] * mpmath.mpf("1.001"))
+    assert layer_bound_violations(d, params, inputs, scaled) == [3]
+    # and a supremum understated by 1.001 is caught too
+    assert layer_bound_violations(d, params, inputs, grads,
+                                  sups=lambda l: mpmath.mpf("0.25") / mpmath.mpf("1.001")) \
+        == [6, 5, 4, 3, 2, 1]
+
+
+def ratio_violations(d, params, inputs, grads) -> list:
+    """Layers l < L where ∂C/∂b_l ≠ σ_l'(z_l) w_{l+1} ∂C/∂b_{l+1} (the recurrence)."""
+    net = d.network
+    bad = []
+    with mpmath.workdps(DIGITS + 10):
+        z, _ = mp_forward(d, params, inputs, digits=DIGITS)
+        for l in range(1, d.L):
+            act = net.sigma(l)
+            slope = params.get(f"alpha_{l}")
+            sp_l = act.mp_derivative(z[l], mpmath.mpf(slope)) if act.parameter is not None \
+                else act.mp_derivative(z[l])
+            expected = sp_l * mpmath.mpf(params[f"w_{l + 1}"]) * grads[f"b_{l + 1}"]
+            if abs(grads[f"b_{l}"] - expected) > RTOL * max(abs(expected), mpmath.mpf(10) ** -400):
+                bad.append(l)
+    return bad
+
+
+@settings(max_examples=60)
+@given(data=st.data(), chain=chains(max_depth=30))
+def test_ratio_of_consecutive_bias_gradients_is_sigma_prime_times_w(data, chain):
+    d = derive(chain)
+    params, inputs = data.draw(chain_points(chain))
+    grads = mp_gradients(d, params, inputs, digits=DIGITS)
+    assert ratio_violations(d, params, inputs, grads) == []
+
+
+def test_the_ratio_check_catches_a_gradient_scaled_by_1_001():
+    d = derive(Chain(depth=5, activation="tanh"))
+    params = {f"w_{l}": "0.7" for l in range(1, 6)} | {f"b_{l}": "0.1" for l in range(1, 6)}
+    inputs = {"a_0": "0.3", "y": "0.9"}
+    grads = mp_gradients(d, params, inputs, digits=DIGITS)
+    assert ratio_violations(d, params, inputs, grads) == []
+    scaled = dict(grads, b_2=grads["b_2"] * mpmath.mpf("1.001"))
+    assert ratio_violations(d, params, inputs, scaled) == [1, 2]
