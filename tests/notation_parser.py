@@ -1,0 +1,393 @@
+"""A small parser of symgrad's own LaTeX notation, for the parse-back tests.
+
+SymPy's ``parse_latex`` needs antlr4 4.11 exactly (4.13 is installed here) and, where it
+runs, reads ``a_{3}(1 - a_{3})`` as a function call and drops ``\\frac{d}{dz}`` factors
+(shared/DESIGN.md).  This parser knows the notation: a symbol followed by a parenthesis is
+a product unless the symbol is an activation, ``\\frac{\\partial X}{\\partial Y}`` is a
+partial derivative, and the ``matrix`` notation's h̃_l, h_l, x, ŷ, W_l, 𝓛 map back to
+z_l, a_l, a_0, a_L, w_l, C.  It is written independently of the printers, so a printer
+that loses a backslash or doubles a factor produces a formula that parses to something
+else (or not at all).
+
+:func:`normal_form` brings a derivation's display expressions (ordered products,
+unevaluated powers, ∂C/∂a_L as the derivative of the function C) to what the parser
+returns, so the two compare with ``==``.
+"""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from symgrad.activations import ACTIVATIONS
+from symgrad.derive import OrderedProduct
+from symgrad.network import layer_function
+
+__all__ = ["ParseError", "NotationParser", "normal_form", "split_block", "display_blocks",
+           "check_document"]
+
+
+class ParseError(ValueError):
+    pass
+
+
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\\\|\\[,;:!| ]|\d+|[A-Za-z]|\S")
+_HEADS = {a.latex_name: name for name, a in ACTIVATIONS.items()}
+_GREEK = {r"\alpha": "alpha", r"\delta": "delta"}
+
+
+def _real(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+class NotationParser:
+    """Parse one formula of the ``nielsen`` or ``matrix`` notation into SymPy."""
+
+    def __init__(self, notation: str = "nielsen", depth: int | None = None):
+        self.notation = notation
+        self.depth = depth
+
+    # -- tokens -------------------------------------------------------------------------------
+    def parse(self, tex: str) -> sp.Expr:
+        self.toks = [t for t in _TOKEN.findall(tex) if t not in (r"\,", r"\;", r"\:", r"\ ")]
+        self.i = 0
+        out = self.expr()
+        if self.i != len(self.toks):
+            raise ParseError(f"unexpected {self.toks[self.i]!r} at token {self.i} in {tex!r}")
+        return out
+
+    def peek(self, k: int = 0):
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self, expected: str | None = None) -> str:
+        t = self.peek()
+        if t is None or (expected is not None and t != expected):
+            raise ParseError(f"expected {expected!r}, found {t!r} at token {self.i}")
+        self.i += 1
+        return t
+
+    def raw_group(self) -> str:
+        """The text of a braced group, unparsed (subscripts)."""
+        self.take("{")
+        depth, parts = 1, []
+        while True:
+            t = self.take()
+            depth += {"{": 1, "}": -1}.get(t, 0)
+            if depth == 0:
+                return "".join(parts)
+            parts.append(t)
+
+    def group(self) -> sp.Expr:
+        self.take("{")
+        e = self.expr()
+        self.take("}")
+        return e
+
+    # -- grammar ------------------------------------------------------------------------------
+    _STOP = {"+", "-", ")", "}", "&", "=", "<", ">", r"\leq", r"\geq", r"\right", r"\\",
+             r"\end", ",", None}
+
+    def expr(self) -> sp.Expr:
+        sign = 1
+        if self.peek() == "-":
+            self.take()
+            sign = -1
+        out = sign * self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            t = self.term()
+            out = out + t if op == "+" else out - t
+        return out
+
+    def term(self) -> sp.Expr:
+        factors = [self.power()]
+        while self.peek() not in self._STOP:
+            if self.peek() == r"\cdot":
+                self.take()
+            factors.append(self.power())
+        return sp.Mul(*factors)
+
+    def power(self) -> sp.Expr:
+        base = self.primary()
+        if self.peek() == "^":
+            self.take()
+            exp = self.group() if self.peek() == "{" else sp.Integer(self.take())
+            return base ** exp
+        return base
+
+    def primary(self) -> sp.Expr:
+        t = self.peek()
+        if t == r"\frac":
+            return self.fraction()
+        if t == r"\left":
+            self.take()
+            d = self.take()
+            inner = self.expr()
+            self.take(r"\right")
+            self.take(")" if d == "(" else "|")
+            return inner if d == "(" else sp.Abs(inner)
+        if t == "(":
+            self.take()
+            inner = self.expr()
+            self.take(")")
+            return inner
+        if t == "{":
+            return self.group()
+        if t is not None and t.isdigit():
+            return sp.Integer(self.take())
+        if t == "e" and self.peek(1) == "^":  # e^{x}
+            self.take()
+            self.take("^")
+            return sp.exp(self.group())
+        if t == r"\prod":
+            return self.product()
+        if t == r"\ln":
+            self.take()
+            return sp.log(self.group())
+        if t == r"\begin":
+            return self.cases()
+        if t in _HEADS or t == r"\operatorname" or t == r"\tanh":
+            return self.activation()
+        return self.symbol()
+
+    def fraction(self) -> sp.Expr:
+        self.take(r"\frac")
+        if self.peek(1) == r"\partial":
+            self.take("{")
+            self.take(r"\partial")
+            num = self.symbol()
+            self.take("}")
+            self.take("{")
+            self.take(r"\partial")
+            den = self.symbol()
+            self.take("}")
+            return sp.Derivative(num, den)
+        num = self.group()
+        den = self.group()
+        return num / den
+
+    def product(self) -> sp.Expr:
+        self.take(r"\prod")
+        self.take("_")
+        self.take("{")
+        var = self.symbol()
+        self.take("=")
+        lo = self.expr()
+        self.take("}")
+        self.take("^")
+        hi = self.group() if self.peek() == "{" else sp.Integer(self.take())
+        body = self.power()
+        return sp.Product(body, (var, lo, hi))
+
+    def cases(self) -> sp.Expr:
+        self.take(r"\begin")
+        if self.raw_group() != "cases":
+            raise ParseError("only the cases environment is part of the notation")
+        pieces = []
+        while self.peek() != r"\end":
+            value = self.expr()
+            self.take("&")
+            self.take(r"\text")
+            word = self.raw_group()
+            if word == "for":
+                cond = self.condition()
+            elif word == "otherwise":
+                cond = sp.true
+            else:
+                raise ParseError(f"unexpected case text {word!r}")
+            pieces.append((value, cond))
+            if self.peek() == r"\\":
+                self.take()
+        self.take(r"\end")
+        self.raw_group()
+        return sp.Piecewise(*pieces)
+
+    def condition(self):
+        lhs = self.expr()
+        op = self.take()
+        rhs = self.expr()
+        return {r"\leq": sp.Le, "<": sp.Lt, ">": sp.Gt, r"\geq": sp.Ge}[op](lhs, rhs)
+
+    def activation(self) -> sp.Expr:
+        t = self.take()
+        head = t
+        if t == r"\operatorname":
+            head = r"\operatorname{%s}" % self.raw_group()
+        if head not in _HEADS:
+            raise ParseError(f"unknown function {head!r}")
+        f = layer_function(ACTIVATIONS[_HEADS[head]])
+        exp = None
+        if self.peek() == "^":
+            self.take()
+            exp = self.group()
+        prime = False
+        if self.peek() == "'":
+            self.take()
+            prime = True
+        self.take("(")
+        args = [self.expr()]
+        while self.peek() == ",":
+            self.take()
+            args.append(self.expr())
+        self.take(")")
+        if ACTIVATIONS[_HEADS[head]].parameter is not None and len(args) == 1:
+            # the notation writes PReLU'(z_l) for ∂σ(z_l, α_l)/∂z_l: the slope of layer l
+            if not isinstance(args[0], sp.Symbol):
+                raise ParseError(f"{head}: cannot tell the layer of {args[0]}")
+            index = args[0].name.partition("_")[2]
+            args.append(_real(f"alpha_{index}" if index else "alpha"))
+        out = sp.Derivative(f(*args), args[0]) if prime else f(*args)
+        return out ** exp if exp is not None else out
+
+    def symbol(self) -> sp.Expr:
+        t = self.take()
+        if self.notation == "matrix":
+            return self.matrix_symbol(t)
+        if t in _GREEK:
+            base = _GREEK[t]
+        elif re.fullmatch(r"[A-Za-z]", t):
+            base = t
+        else:
+            raise ParseError(f"not a symbol: {t!r}")
+        if self.peek() == "_":
+            self.take()
+            index = self.raw_group() if self.peek() == "{" else self.take()
+            return _real(f"{base}_{index}")
+        return _real(base)
+
+    def matrix_symbol(self, t: str) -> sp.Expr:
+        if t == r"\mathcal":
+            if self.raw_group() != "L":
+                raise ParseError("only \\mathcal{L}")
+            return _real("C")
+        if t == r"\hat":
+            if self.raw_group() != "y":
+                raise ParseError("only \\hat{y}")
+            return _real(f"a_{self.depth}")
+        if t == "x":
+            return _real("a_0")
+        kind = None
+        if t == r"\tilde":
+            if self.raw_group() != "h":
+                raise ParseError("only \\tilde{h}")
+            kind = "z"
+        elif t in ("h", "W", "b"):
+            kind = {"h": "a", "W": "w", "b": "b"}[t]
+        elif t in _GREEK:
+            kind = _GREEK[t]
+            if self.peek() != "_":
+                return _real(kind)
+        elif re.fullmatch(r"[A-Za-z]", t):
+            if self.peek() == "_":
+                raise ParseError(f"{t}_... is not a symbol of the matrix notation")
+            return _real(t)
+        else:
+            raise ParseError(f"not a symbol: {t!r}")
+        self.take("_")
+        index = self.raw_group() if self.peek() == "{" else self.take()
+        return _real(f"{kind}_{index}")
+
+
+def normal_form(expr) -> sp.Expr:
+    """A display expression rebuilt the way the parser builds it: ordered products as
+    products, z_l = w_l a_{l-1} + b_l evaluated, unevaluated powers evaluated, ∂C/∂a as the
+    derivative of the symbol C, the slope factor ∂σ(z_l, α_l)/∂α_l as ∂a_l/∂α_l."""
+    if isinstance(expr, OrderedProduct):
+        return sp.Mul(*[normal_form(a) for a in expr.args])
+    if type(expr).__name__ == "Preactivation":
+        w, a, b = (normal_form(x) for x in expr.args)
+        return w * a + b
+    if isinstance(expr, sp.Derivative):
+        inner, (var,) = expr.expr, expr.variables
+        if isinstance(inner, sp.core.function.AppliedUndef):
+            if inner.func.__name__ == "C":
+                return sp.Derivative(_real("C"), var)
+            if var != inner.args[0]:  # ∂a_l/∂α_l
+                return sp.Derivative(_real("a" + inner.args[0].name[1:]), var)
+        return sp.Derivative(normal_form(inner), var)
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*[(normal_form(e), c) for e, c in expr.args])
+    if isinstance(expr, sp.Product):
+        return sp.Product(normal_form(expr.function), *expr.limits)
+    if expr.args and not isinstance(expr, (sp.core.function.AppliedUndef, sp.Symbol)):
+        return expr.func(*[normal_form(a) for a in expr.args])
+    return expr
+
+
+def split_block(block: str) -> list[list[str]]:
+    """The rows of an aligned block grouped into equations, each a list of term strings,
+    the relation kept in front of every term after the first (``["lhs", "= rhs", ...]``)."""
+    # a cases environment breaks its own rows: keep those inside the formula
+    block = re.sub(r"\\begin\{cases\}.*?\\end\{cases\}",
+                   lambda m: m.group(0).replace("\\\\", "\0"), block, flags=re.S)
+    equations = []
+    for row in (r.strip().replace("\0", "\\\\") for r in block.split("\\\\")):
+        if not row:
+            continue
+        lhs, amp, rest = row.partition("&")
+        if not amp:
+            raise ParseError(f"row without alignment: {row!r}")
+        if rest.startswith(r"\qquad"):
+            cont = rest[len(r"\qquad"):]
+            equations[-1][-1] += " " + cont
+        elif lhs.strip():
+            equations.append([lhs.strip(), rest.strip()])
+        else:
+            equations[-1].append(rest.strip())
+    return equations
+
+
+def display_blocks(document: str, fmt: str) -> list[str]:
+    """The aligned blocks of a lecture document, in order."""
+    if fmt == "tex":
+        pattern = r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}"
+    else:
+        pattern = r"\$\$\n\\begin\{aligned\}\n(.*?)\n\\end\{aligned\}\n\$\$"
+    return re.findall(pattern, document, re.S)
+
+
+_RELATION = re.compile(r"(=|\\leq|<)\s*(.*)$", re.S)
+_RELATION_NAMES = {"=": "=", r"\leq": "<=", "<": "<"}
+
+
+def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[str]:
+    """Every aligned formula of a lecture document parsed back and compared, whole, with the
+    derivation's step it was printed from; returns the problems (empty when all agree)."""
+    from symgrad.steps import derivation_steps
+    steps = derivation_steps(d)
+    blocks = display_blocks(text, fmt)
+    if len(blocks) != len(steps):
+        return [f"{len(blocks)} formula blocks for {len(steps)} steps"]
+    parser = NotationParser(notation, d.L)
+    problems = []
+    for k, (step, block) in enumerate(zip(steps, blocks)):
+        try:
+            printed = split_block(block)
+        except ParseError as exc:
+            problems.append(f"step {k}: {exc}")
+            continue
+        if len(printed) != len(step.equations):
+            problems.append(f"step {k} ({step.group}): {len(printed)} equations printed, "
+                            f"{len(step.equations)} derived")
+            continue
+        for e, terms in zip(step.equations, printed):
+            if len(terms) != len(e.terms):
+                problems.append(f"step {k}: {len(terms)} terms printed, {len(e.terms)} derived")
+                continue
+            for n, (want, got) in enumerate(zip(e.terms, terms)):
+                if n:
+                    m = _RELATION.match(got)
+                    if m is None or _RELATION_NAMES[m.group(1)] != e.relations[n - 1]:
+                        problems.append(f"step {k}: relation of {got!r}, derived "
+                                        f"{e.relations[n - 1]!r}")
+                        continue
+                    got = m.group(2)
+                try:
+                    value = parser.parse(got)
+                except (ParseError, KeyError, TypeError, ValueError) as exc:
+                    problems.append(f"step {k}: cannot parse {got!r}: {exc}")
+                    continue
+                if value != normal_form(want):
+                    problems.append(f"step {k}: {got!r} reads {value}, derived {normal_form(want)}")
+    return problems
