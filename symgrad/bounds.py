@@ -90,10 +90,13 @@ class NotCertified(Exception):
 
 @contextmanager
 def _iv_precision(bits: int = CERTIFY_BITS):
+    """Interval and point arithmetic at ``bits``: the endpoints of an interval convert to
+    mpf exactly (mpf() rounds to mpmath's working precision)."""
     old = iv.prec
     iv.prec = bits
     try:
-        yield
+        with mpmath.workprec(bits):
+            yield
     finally:
         iv.prec = old
 
