@@ -289,7 +289,7 @@ def check_point(d: Derivation, parameters, inputs, *, digits: int = DEFAULT_DIGI
     with np.errstate(all="ignore"):
         float64 = f(parameters, inputs)
     kappa = condition_estimates(d, parameters, inputs)
-    fd = finite_differences(f, parameters, inputs, names=names)
+    fd = finite_differences(f, parameters, inputs, names=names, condition=kappa)
     cs = complex_step(f, parameters, inputs, names=names, condition=kappa)
     return [GradientCheck(parameter=n, point=point, closed_form=closed[n], reference=reference[n],
                           float64=float(float64[n]), condition=kappa[n],

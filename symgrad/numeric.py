@@ -635,14 +635,17 @@ _FD_LADDER = 2.0 ** -np.arange(3, 24)
 
 
 def finite_differences(f: NumpyGradients, parameters: Mapping, inputs: Mapping, *,
-                       names=None) -> dict:
+                       names=None, condition: Mapping | None = None) -> dict:
     """Central differences of the float64 cost on a ladder of steps per parameter, with
     Richardson extrapolation; returns ``{name: Estimate}``.
 
     For each step h: D(h) = (C(θ + h) − C(θ − h))/(2h) = C' + c h² + …, extrapolated as
     R(h) = (4 D(h/2) − D(h))/3.  The error of R(h) is estimated as |R(h) − R(h/2)| plus
-    the rounding of the cost, 4 (L + 1) ε |C| amplified by 3/h; each parameter takes the
-    step with the smallest estimate among those whose stencils cross no kink.
+    the rounding of the float64 cost (:func:`_cost_rounding`) amplified by 3/h; each
+    parameter takes the
+    step with the smallest estimate among those whose stencils cross no kink.  The float64
+    cost is itself the exact cost of a nearby problem, so no step does better than the
+    gradient's condition allows: 8 (L + κ) ε |R| is added, κ from ``condition`` where given.
 
     >>> from symgrad.network import Chain
     >>> from symgrad.derive import derive
@@ -667,8 +670,7 @@ def finite_differences(f: NumpyGradients, parameters: Mapping, inputs: Mapping, 
         C, crossed = C.reshape(len(names), K, 2), crossed.reshape(len(names), K, 2)
         D = (C[..., 0] - C[..., 1]) / (2 * h)                         # D(h_k)
         R = (4 * D[:, 1:] - D[:, :-1]) / 3                            # R(h_k), k = 0..K-2
-        c0 = float(abs(f.stencil_cost(center, np.array([-1]), np.array([0.0]))[0][0]))
-        noise = 4 * (f.L + 1) * EPS * c0
+        noise = _cost_rounding(f, center)
         err = np.abs(R[:, :-1] - R[:, 1:]) + 3 * noise / h[:, :K - 2]  # for R(h_k), k ≤ K-3
     cross = crossed.any(axis=-1)
     bad = cross[:, :-2] | cross[:, 1:-1] | cross[:, 2:] | ~np.isfinite(err) \
@@ -678,10 +680,35 @@ def finite_differences(f: NumpyGradients, parameters: Mapping, inputs: Mapping, 
     for i, name in enumerate(names):
         k = int(np.argmin(err[i]))
         if np.isfinite(err[i, k]):
-            out[name] = Estimate(float(R[i, k]), float(err[i, k]))
+            kappa = float(condition.get(name, 0.0)) if condition else 0.0
+            value = float(R[i, k])
+            out[name] = Estimate(value, float(err[i, k]) + 8 * (f.L + kappa) * EPS * abs(value))
         else:
             out[name] = Estimate(float("nan"), float("inf"), kink=bool(cross[i, -1]))
     return out
+
+
+def _cost_rounding(f: NumpyGradients, center: dict) -> float:
+    """A first-order bound on the rounding error of the float64 cost at ``center``: every
+    operation of the forward pass errs by one ε relative, and an error in z_l reaches C as
+    δ_l = ∂C/∂z_l, one in a_l as ∂C/∂a_l::
+
+        4 ε (|C| + Σ_l |δ_l| (|w_l a_{l-1}| + |b_l| + |z_l|) + Σ_l |∂C/∂a_l| |a_l|)
+    """
+    params = {n: center[n] for n in f.parameter_names}
+    inputs = {"a_0": center["a_0"], "y": center["y"]}
+    with np.errstate(all="ignore"):
+        g = f(params, inputs)
+        z, a = f.forward(params, inputs)
+        dC_da = f.cost_function.numpy_derivative(a[f.L], center["y"])
+    total = abs(float(g["cost"])) + abs(float(np.ravel(dC_da)[0]) * float(a[f.L][0]))
+    for l in range(1, f.L + 1):
+        delta = abs(float(g[f"b_{l}"]))
+        total += delta * (abs(center[f"w_{l}"] * float(a[l - 1][0])) + abs(center[f"b_{l}"])
+                          + abs(float(z[l][0])))
+        if l < f.L:
+            total += abs(center[f"w_{l + 1}"] * float(g[f"b_{l + 1}"]) * float(a[l][0]))
+    return 4 * EPS * total if math.isfinite(total) else math.inf
 
 
 def _center_z(f: NumpyGradients, center: dict) -> dict:
