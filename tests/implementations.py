@@ -288,6 +288,23 @@ class DoubledCost(Backprop):
         return 2.0 * super().cost_prime(a_L, y)
 
 
+class LoopStopsOneShort(Backprop):
+    bug = "loop off by one: the backward loop stops at layer 2, δ_1 is left as δ_2"
+
+    def hidden_delta(self, l, sp, w, delta_next):
+        return delta_next if l == 1 else super().hidden_delta(l, sp, w, delta_next)
+
+
+class FirstLayerDoubled(Backprop):
+    bug = "factor 2 in the input layer only: ∂C/∂w_1 and ∂C/∂b_1 doubled"
+
+    def grad_b(self, l, delta, a):
+        return 2.0 * delta[l] if l == 1 else delta[l]
+
+    def grad_w(self, l, delta, a):
+        return 2.0 * a[l - 1] * delta[l] if l == 1 else a[l - 1] * delta[l]
+
+
 #: name -> mutant class, in the order the mutation table lists them
 MUTANTS: dict[str, type[Backprop]] = {
     "missing_sigma_prime": MissingSigmaPrime,
@@ -303,6 +320,8 @@ MUTANTS: dict[str, type[Backprop]] = {
     "sigma_prime_of_a": SigmaPrimeOfOutput,
     "sigma_prime_without_bias": MissingBias,
     "doubled_cost_derivative": DoubledCost,
+    "loop_stops_one_short": LoopStopsOneShort,
+    "first_layer_doubled": FirstLayerDoubled,
 }
 
 
