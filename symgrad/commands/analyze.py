@@ -6,6 +6,8 @@ activation gives one object with ``layers`` and ``verdict``; several give a list
 """
 from __future__ import annotations
 
+import argparse
+
 import mpmath
 
 from ..activations import UsageError, activation_names
@@ -26,9 +28,9 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise UsageError(f"seed={text!r}: must be an integer >= 0") from None
+        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0") from None
     if value < 0:
-        raise UsageError(f"seed={value}: must be an integer >= 0")
+        raise argparse.ArgumentTypeError(f"seed={value}: must be an integer >= 0")
     return value
 
 
