@@ -422,8 +422,8 @@ def _measure(tokens: list) -> float:
 
 
 def estimate_width(tex: str) -> float:
-    """A rough width of a LaTeX formula in units of an italic letter: a fraction counts its
-    wider line, sub- and superscripts 0.7, spacing commands and ``\\left`` little or
+    r"""A rough width of a LaTeX formula in units of an italic letter: a fraction counts its
+    wider line, sub- and superscripts 0.7, spacing commands and ``\left`` little or
     nothing.  Used only to decide where a long product is broken across lines.
 
     >>> estimate_width(r"\frac{\partial C}{\partial a_{4}}") < estimate_width(r"w_{2} w_{3} w_{4}")

@@ -27,7 +27,6 @@ Derivation's own (:meth:`~symgrad.derive.Derivation.closed_form`), never re-deri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sympy as sp
 
@@ -145,46 +144,11 @@ def _lhs(name: str) -> sp.Derivative:
 
 # -- the supremum of |σ'| --------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def _sup_of(act: Activation):
-    z = act.z
-    expr = act.derivative_expression
-    if act.parameter is not None:
-        return None  # PReLU: sup |σ'| = max(1, |α_l|) depends on the learned slope
-    if expr.is_number:
-        return abs(expr), None
-    pieces = []
-    if isinstance(expr, sp.Piecewise):
-        rest = sp.S.Reals
-        for branch, cond in expr.args:
-            region = rest if cond is sp.true else cond.as_set().intersect(rest)
-            rest = rest - region
-            pieces.append((branch, region))
-    else:
-        pieces.append((expr, sp.S.Reals))
-    from sympy.calculus.util import maximum, minimum
-    sup = sp.Integer(0)
-    for branch, region in pieces:
-        try:
-            hi, lo = maximum(branch, z, region), minimum(branch, z, region)
-        except (NotImplementedError, ValueError):
-            return None
-        if not (hi.is_number and lo.is_number) or hi.has(sp.oo, -sp.oo) or lo.has(sp.oo, -sp.oo):
-            return None
-        sup = sp.Max(sup, sp.Abs(hi), sp.Abs(lo))
-    sup = sp.nsimplify(sup) if sup.is_Float else sup
-    at = None
-    if not isinstance(expr, sp.Piecewise):
-        points = sp.solveset(sp.Eq(expr, sup), z, sp.S.Reals)
-        if isinstance(points, sp.FiniteSet) and len(points) == 1:
-            at = next(iter(points))
-    return sup, at
-
-
 def derivative_sup(act: Activation):
-    """``(sup |σ'|, where it is attained or None)`` over the reals, from SymPy's
-    ``maximum``/``minimum`` (branch by branch for piecewise activations); None where SymPy
-    finds no closed form (SiLU, GELU) or the bound depends on a learned slope (PReLU).
+    """``(sup |σ'|, where it is attained or None)`` over the reals, as
+    :func:`symgrad.bounds.supremum` proves it; None where the supremum has no short exact
+    value (SiLU's is an interval enclosure, SELU's a 60-digit rational) or depends on a
+    learned slope (PReLU).
 
     >>> from symgrad.activations import get_activation
     >>> derivative_sup(get_activation("sigmoid"))
@@ -192,7 +156,12 @@ def derivative_sup(act: Activation):
     >>> derivative_sup(get_activation("relu"))
     (1, None)
     """
-    return _sup_of(act)
+    from .bounds import supremum
+    s = supremum(act)
+    if not s.certified or s.value is None or s.value.free_symbols or len(sp.sstr(s.value)) > 40:
+        return None
+    at = s.attained_at if isinstance(s.attained_at, sp.Expr) and s.attained_at.is_number else None
+    return s.value, at
 
 
 # -- the steps --------------------------------------------------------------------------------
@@ -362,7 +331,7 @@ def _bounds(d: Derivation) -> tuple[Step, ...]:
         eqs.append(eq(sp.Abs(_sigma_prime(act, z, act.parameter)), "<=", sup))
     if eqs:
         rule = ("The activation's derivative is bounded over all real ", sp.Symbol("z"),
-                _attained_words(net, sups), ":")
+                " (proven by symgrad bounds)", _attained_words(net, sups), ":")
         steps.append(Step("bounds", rule, tuple(eqs)))
     # |∂C/∂b_l| ≤ Π_{j=l}^{L} sup|σ_j'| · |w_{l+1}| ... |w_L| · |∂C/∂a_L|
     eqs = []

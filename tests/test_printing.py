@@ -192,5 +192,8 @@ def test_derivative_sup(name, sup, at):
     assert derivative_sup(get_activation(name)) == (sup, at)
 
 
-def test_no_sup_where_sympy_finds_none():
-    assert derivative_sup(get_activation("prelu")) is None
+@pytest.mark.parametrize("name", ["prelu", "silu", "selu"])
+def test_no_bound_step_without_a_short_exact_sup(name):
+    assert derivative_sup(get_activation(name)) is None
+    assert not [s for s in derivation_steps(derive(Chain(depth=3, activation=name)))
+                if s.group == "bounds"]
