@@ -341,6 +341,33 @@ def _np_slope_derivative(act: Activation) -> Callable:
     return lambda z, alpha: np.broadcast_to(f(z, alpha), np.shape(z)) * 1.0
 
 
+def _np_sigmoid_fused(z):
+    # σ and σ' from one e = e^{-|z|}: σ = 1/(1+e) (z ≥ 0) or e/(1+e), σ' = e/(1+e)²
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r), e * r * r
+
+
+def _np_tanh_fused(z):
+    # tanh and tanh' = 4e/(1+e)², e = e^{-2|z|}: no 1 − tanh² cancellation
+    e = np.exp(-2.0 * np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.tanh(z), 4.0 * e * r * r
+
+
+#: σ and σ' in one pass for the built-ins where that saves an exp (same stable formulas
+#: as the activation table's NumPy forms)
+_NUMPY_FUSED = {"sigmoid": _np_sigmoid_fused, "tanh": _np_tanh_fused}
+
+
+def _np_value_and_derivative(act: Activation) -> Callable:
+    from .activations import ACTIVATIONS
+    if ACTIVATIONS.get(act.name) is act and act.name in _NUMPY_FUSED:
+        return _NUMPY_FUSED[act.name]
+    f, df = act.numpy, act.numpy_derivative
+    return lambda z: (f(z), df(z))
+
+
 class NumpyGradients:
     """float64 gradients of a Derivation, vectorized over a batch of points.
 
@@ -374,7 +401,7 @@ class NumpyGradients:
         self._iw = [None] + [index[f"w_{l}"] for l in net.layers]
         self._ib = [None] + [index[f"b_{l}"] for l in net.layers]
         self._ia = [None] + [index.get(f"alpha_{l}") for l in net.layers]
-        self._linear = [None] + [net.sigma(l).is_linear for l in net.layers]
+        self._fused = [None] + [_np_value_and_derivative(net.sigma(l)) for l in net.layers]
         self._dalpha = [None] + [_np_slope_derivative(net.sigma(l)) if net.has_slope(l) else None
                                  for l in net.layers]
         self.cost_function = net.cost
@@ -415,7 +442,7 @@ class NumpyGradients:
             z = v[self._w[l]] * a + v[self._b[l]]        # z_l = w_l a_{l-1} + b_l
             a_prev.append(a)
             if self._alpha[l] is None:
-                a, ds = act.numpy(z), act.numpy_derivative(z)
+                a, ds = self._fused[l](z)                     # a_l = σ_l(z_l), σ_l'(z_l)
             else:
                 alpha = v[self._alpha[l]]
                 a, ds = act.numpy(z, alpha), act.numpy_derivative(z, alpha)
