@@ -126,7 +126,7 @@ def test_relu_prime_is_zero_or_one(z):
     assert v == (1.0 if z > 0 else 0.0)
 
 
-@settings(max_examples=200)
+@settings(max_examples=120)
 @given(name=activation_names_st(), z=st.floats(allow_nan=False, allow_infinity=False),
        alpha=st.floats(-2, 2))
 def test_every_numeric_derivative_within_its_proven_supremum(name, z, alpha):
@@ -168,7 +168,7 @@ def layer_bound_violations(d, params, inputs, grads, *, sups=None) -> list:
     return bad
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(data=st.data(), chain=chains(max_depth=30))
 def test_layer_bound_holds_for_generated_chains(data, chain):
     d = derive(chain)
@@ -219,7 +219,7 @@ def ratio_violations(d, params, inputs, grads) -> list:
     return bad
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(data=st.data(), chain=chains(max_depth=30))
 def test_ratio_of_consecutive_bias_gradients_is_sigma_prime_times_w(data, chain):
     d = derive(chain)
