@@ -152,18 +152,50 @@ class Reference:
 
     derivation: Derivation
     digits: int
-    parameters: dict
-    inputs: dict
-    z: tuple
-    a: tuple
     cost: mpmath.mpf
     gradients: dict
-    #: tolerances already computed, by (unit roundoff, safety)
+    #: the parameters and inputs as given (numbers or decimal strings)
+    point: tuple = field(repr=False)
+    #: the forward pass and tolerances, computed when first asked for
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def network(self) -> Chain:
         return self.derivation.network
+
+    def _values(self) -> dict:
+        if "point" not in self.cache:
+            with mpmath.workdps(self.digits + 10):
+                self.cache["point"] = mp_point(self.derivation, *self.point)
+        return self.cache["point"]
+
+    @property
+    def parameters(self) -> dict:
+        """Every parameter as an mpf, read exactly as given."""
+        values = self._values()
+        return {n: values[n] for n in self.derivation.parameter_names()}
+
+    @property
+    def inputs(self) -> dict:
+        """a_0 and y as mpf."""
+        values = self._values()
+        return {n: values[n] for n in ("a_0", "y")}
+
+    def _forward(self) -> tuple:
+        if "forward" not in self.cache:
+            z, a = mp_forward(self.derivation, *self.point, digits=self.digits)
+            self.cache["forward"] = (tuple(z), tuple(a))
+        return self.cache["forward"]
+
+    @property
+    def z(self) -> tuple:
+        """z_0..z_L (z_0 is None), the pre-activations of the forward pass."""
+        return self._forward()[0]
+
+    @property
+    def a(self) -> tuple:
+        """a_0..a_L, the activations of the forward pass."""
+        return self._forward()[1]
 
     def __getitem__(self, name: str) -> mpmath.mpf:
         return self.gradients[name]
@@ -198,14 +230,9 @@ def reference(network, parameters: Mapping, inputs: Mapping, *,
     d = _derivation(network)
     digits = check_digits(digits)
     grads = mp_gradients(d, parameters, inputs, digits=digits)
-    z, a = mp_forward(d, parameters, inputs, digits=digits)
-    with mpmath.workdps(digits + 10):
-        point = mp_point(d, parameters, inputs)
-    params = {n: point[n] for n in d.parameter_names()}
-    ins = {n: point[n] for n in ("a_0", "y")}
-    return Reference(derivation=d, digits=digits, parameters=params, inputs=ins,
-                     z=tuple(z), a=tuple(a), cost=grads["cost"],
-                     gradients={n: grads[n] for n in d.parameter_names()})
+    return Reference(derivation=d, digits=digits, cost=grads["cost"],
+                     gradients={n: grads[n] for n in d.parameter_names()},
+                     point=(dict(parameters), dict(inputs)))
 
 
 # --- condition-aware tolerances ------------------------------------------------------------
@@ -468,6 +495,7 @@ def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> di
                      2.0 ** -10: np.float16}.get(u, np.float64))
     tiny_sub, huge = float(info.smallest_subnormal), float(info.max)
     d, net, L = ref.derivation, ref.network, ref.network.depth
+    params = ref.parameters
     af = [abs(float(x)) for x in ref.a]
     e_a = [u * af[0]] + [0.0] * L
     e_z = [0.0] * (L + 1)
@@ -476,12 +504,12 @@ def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> di
     ambiguous_upto = 0         # layers ≤ this pass through a kink within rounding
     for l in range(1, L + 1):
         act = net.sigma(l)
-        w = abs(float(ref.parameters[f"w_{l}"]))
-        b = abs(float(ref.parameters[f"b_{l}"]))
+        w = abs(float(params[f"w_{l}"]))
+        b = abs(float(params[f"b_{l}"]))
         z = ref.z[l]
         # e_z[l] = |w_l| e_a[l-1] + 2u(|w_l a_{l-1}| + |b_l|)
         e_z[l] = w * e_a[l - 1] + 2 * u * (w * af[l - 1] + b)
-        dsig, e_sigma, kappa, log_slope = _layer_terms(act, z, ref.parameters.get(f"alpha_{l}"))
+        dsig, e_sigma, kappa, log_slope = _layer_terms(act, z, params.get(f"alpha_{l}"))
         # e_a[l] = |σ'(z_l)| e_z[l] + u E(σ_l)
         e_a[l] = dsig * e_z[l] + u * e_sigma
         # ρ_l = u(3 + κ_l) + |σ''/σ'| e_z[l]
@@ -1054,11 +1082,10 @@ def verify_results(vectors_text_: str, results_text: str, *, rtol: float | None 
     with mpmath.workdps(digits + 10):
         for k, (case, row) in enumerate(zip(doc["cases"], rows)):
             if rtol is None:
-                z, a = mp_forward(d, case["parameters"], case["inputs"], digits=min(digits, 20))
-                ref = Reference(d, digits, {n: mpmath.mpf(v) for n, v in case["parameters"].items()},
-                                {n: mpmath.mpf(v) for n, v in case["inputs"].items()},
-                                tuple(z), tuple(a), mpmath.mpf(case["cost"]),
-                                {n: mpmath.mpf(case["gradients"][n]) for n in d.parameter_names()})
+                # the file's values are the reference; the forward pass sets the tolerances
+                ref = Reference(d, min(digits, 20), mpmath.mpf(case["cost"]),
+                                {n: mpmath.mpf(case["gradients"][n]) for n in d.parameter_names()},
+                                point=(case["parameters"], case["inputs"]))
                 tol = tolerances(ref, dtype)
             else:
                 tol = {n: float(rtol) for n in order + ["cost"]}
