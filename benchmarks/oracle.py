@@ -15,7 +15,6 @@ process, ratios against gradcheck.  Not a test: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path

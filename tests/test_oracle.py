@@ -4,7 +4,6 @@ Every check here must fail on a wrong gradient: a factor 1.001 in any one gradie
 magnitude, is caught."""
 from __future__ import annotations
 
-import math
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -18,8 +17,8 @@ from symgrad.activations import UsageError, activation_names
 from symgrad.derive import derive
 from symgrad.network import Chain
 from symgrad.numeric import random_point
-from symgrad.oracle import (FLOOR_FLOAT64, Reference, assert_gradients_close,
-                            compare_gradients, decimal_string, reference, tolerances)
+from symgrad.oracle import (FLOOR_FLOAT64, assert_gradients_close, decimal_string,
+                            reference, tolerances)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.implementations import Backprop  # noqa: E402
