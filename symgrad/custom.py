@@ -492,12 +492,16 @@ _KNOWN_WORDS = set(_ACTIVATION_VARIABLES + _COST_VARIABLES) | set(_CONSTANTS)
 def looks_like_expression(text) -> bool:
     """True when ``text`` is meant as an expression rather than a (misspelled) name.
 
-    It is an expression when it holds an operator or a parenthesis, is a number, or is exactly
-    a variable (``x``, ``z``, ``a``, ``y``); a plain word such as ``sigmod`` is a name, and so
-    is a hyphenated word such as ``leaky-rel`` whose parts are not all variables or constants.
+    It is an expression when it holds an operator, a parenthesis or any other character a
+    name cannot have (``x.real`` goes to the parser, which says why it is refused), is a
+    number, or is exactly a variable (``x``, ``z``, ``a``, ``y``).  A plain word such as
+    ``sigmod`` is a name, and so is a hyphenated word such as ``leaky-rel`` whose parts are
+    not all variables, constants or numbers.
 
-    >>> [looks_like_expression(t) for t in ("x*tanh(x)", "x", "2", "sigmod", "leaky-rel", "x-1")]
-    [True, True, True, False, False, True]
+    >>> [looks_like_expression(t) for t in ("x*tanh(x)", "x", "2", "x.real", "x-1")]
+    [True, True, True, True, True]
+    >>> [looks_like_expression(t) for t in ("sigmod", "leaky-rel", "cross entropy", "")]
+    [False, False, False, False]
     """
     if not isinstance(text, str):
         return False
@@ -506,12 +510,14 @@ def looks_like_expression(text) -> bool:
         return True
     if text in _KNOWN_WORDS or _NUMBER.fullmatch(text):
         return True
-    if re.fullmatch(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*", text, re.ASCII):
+    compact = re.sub(r"\s*-\s*", "-", text)
+    if re.fullmatch(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*", compact, re.ASCII):
         # words joined by hyphens: an expression only if every part is a variable,
-        # a constant or a number ("a-y", "x-1"), else a name ("cross-entrop")
-        parts = text.split("-")
+        # a constant or a number ("a - y", "x-1"), else a name ("cross-entrop")
+        parts = compact.split("-")
         return len(parts) > 1 and all(p in _KNOWN_WORDS or _NUMBER.fullmatch(p) for p in parts)
-    return any(char in text for char in "+-*/^()\u2212")
+    # anything but letters, digits, "_", "-" and spaces cannot be part of a name
+    return re.fullmatch(r"[A-Za-z0-9_\- ]*", text, re.ASCII) is None
 
 
 # --- custom activations and costs ---------------------------------------------------------
