@@ -16,6 +16,7 @@ import numbers
 import re
 from dataclasses import dataclass
 from functools import cached_property
+
 import sympy as sp
 
 from .activations import Activation, UsageError, get_activation
@@ -153,16 +154,25 @@ class Chain:
     def has_slope(self, l: int) -> bool:
         return self.sigma(l).parameter is not None
 
-    def parameters(self) -> list[sp.Symbol]:
-        """Every trainable parameter, in the order the lecture lists the gradients:
-        b_L..b_1, then w_L..w_1, then the PReLU slopes α_L..α_1."""
+    @cached_property
+    def _parameters(self) -> tuple:
         L = self.depth
         out = [self.b(l) for l in range(L, 0, -1)] + [self.w(l) for l in range(L, 0, -1)]
         out += [self.alpha(l) for l in range(L, 0, -1) if self.has_slope(l)]
-        return out
+        return tuple(out)
+
+    @cached_property
+    def _parameter_names(self) -> tuple:
+        return tuple(p.name for p in self._parameters)
+
+    def parameters(self) -> list[sp.Symbol]:
+        """Every trainable parameter, in the order the lecture lists the gradients:
+        b_L..b_1, then w_L..w_1, then the PReLU slopes α_L..α_1."""
+        return list(self._parameters)
 
     def parameter_names(self) -> list[str]:
-        return [p.name for p in self.parameters()]
+        """The names of :meth:`parameters` ("b_4", ..., "w_1", "alpha_...")."""
+        return list(self._parameter_names)
 
     def parameter(self, name: str) -> tuple[str, int]:
         """Split ``"b_3"`` into ``("b", 3)``; a one-line error for anything else."""
