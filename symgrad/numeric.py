@@ -41,6 +41,11 @@ from typing import Callable, Mapping
 
 import mpmath
 import numpy as np
+
+try:  # MPFR through gmpy2: the fast kernel of the high-precision recurrence
+    import gmpy2
+except ImportError:  # pragma: no cover - mpmath alone is slower but complete
+    gmpy2 = None
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
@@ -215,23 +220,17 @@ def _erfc_in_sum(total: sp.Add) -> sp.Expr:
     return total
 
 
-@lru_cache(maxsize=None)
 def _mp_stable(act: Activation) -> Callable:
     """σ, σ' (and ∂σ/∂α) of one activation as one mpmath function (shared subexpressions
     computed once), from the activation's own expressions rewritten by
     :func:`_without_cancellation`."""
-    args = [act.z] + ([act.parameter] if act.parameter is not None else [])
-    exprs = [_without_cancellation(act.expression),
-             _without_cancellation(act.derivative_expression)]
-    if act.parameter is not None:  # ∂σ/∂α, the slope's local factor
-        exprs.append(sp.diff(act.expression, act.parameter))
-    return sp.lambdify(args, exprs, modules=_MP_MODULES, cse=True)
+    return _MPMATH.stable(act)
 
 
 _OUTPUT_DELTA: dict = {}
 
 
-def _output_delta(d: Derivation, module: str) -> Callable | None:
+def _output_delta(d: Derivation, module: str, modules=None) -> Callable | None:
     """δ_L(a_L, y) as the Derivation cancels it (sigmoid with cross-entropy: a_L − y) when
     the cancelled form removes the division in ∂C/∂a_L, else None.  It depends only on
     σ_L and the cost, so it is cached on those."""
@@ -241,24 +240,127 @@ def _output_delta(d: Derivation, module: str) -> Callable | None:
         _, den = sp.fraction(sp.together(d.concrete(d.dC_da)))
         use = d.output_delta_cancels and bool(den.free_symbols)
         _OUTPUT_DELTA[key] = sp.lambdify([net.a(d.L), net.y], d.output_delta,
-                                         modules=module) if use else None
+                                         modules=modules or module) if use else None
     return _OUTPUT_DELTA[key]
 
 
-def _mp_layers(d: Derivation, p: dict, a0, *, with_derivatives: bool = True):
+class _Kernel:
+    """The arithmetic the recurrence runs in: mpmath (any activation), or MPFR through gmpy2
+    (built-in activations and costs; correctly rounded, about 20 times faster).  Both give
+    σ, σ' (and ∂σ/∂α) of an activation from the same rewritten expressions."""
+
+    def __init__(self, modules, number_type, convert_in, convert_out, cancelled: str):
+        self.modules, self.type = modules, number_type
+        self.convert_in, self.convert_out = convert_in, convert_out
+        self._cancelled = cancelled
+        self._cache: dict = {}
+
+    def stable(self, act: Activation) -> Callable:
+        key = ("act", act)
+        if key not in self._cache:
+            args = [act.z] + ([act.parameter] if act.parameter is not None else [])
+            exprs = [_without_cancellation(act.expression),
+                     _without_cancellation(act.derivative_expression)]
+            if act.parameter is not None:  # ∂σ/∂α, the slope's local factor
+                exprs.append(sp.diff(act.expression, act.parameter))
+            self._cache[key] = sp.lambdify(args, exprs, modules=self.modules, cse=True)
+        return self._cache[key]
+
+    def cost(self, cost) -> tuple[Callable, Callable]:
+        """C(a, y) and ∂C/∂a."""
+        key = ("cost", cost)
+        if key not in self._cache:
+            self._cache[key] = tuple(
+                sp.lambdify([cost.a, cost.y], _without_cancellation(e), modules=self.modules)
+                for e in (cost.expression, cost.derivative_expression))
+        return self._cache[key]
+
+    def output_delta(self, d: Derivation) -> Callable | None:
+        return _output_delta(d, self._cancelled, self.modules)
+
+
+_MPMATH = _Kernel(_MP_MODULES, mpmath.mpf, mpmath.mpf, lambda x: x, "mpmath")
+
+
+def _mpfr_kernel(bits: int) -> _Kernel | None:
+    """An MPFR kernel at ``bits`` of precision, or None without gmpy2."""
+    if gmpy2 is None:
+        return None
+    if bits not in _MPFR_KERNELS:
+        ctx = gmpy2.context(precision=bits, emax=gmpy2.get_emax_max(),
+                            emin=gmpy2.get_emin_min())
+        names = {"mpf": lambda v: gmpy2.mpfr(v, bits), "exp": gmpy2.exp, "sqrt": gmpy2.sqrt,
+                 "log": gmpy2.log, "log1p": gmpy2.log1p, "tanh": gmpy2.tanh,
+                 "cosh": gmpy2.cosh, "erf": gmpy2.erf, "erfc": gmpy2.erfc,
+                 "erfc_of_negative": lambda u: gmpy2.erfc(-u),
+                 "pi": gmpy2.const_pi(bits)}
+        kernel = _Kernel([names, "mpmath"], _MPFR, lambda x: _to_mpfr(x, bits), _from_mpfr,
+                         "mpfr")
+        kernel.context = ctx
+        _MPFR_KERNELS[bits] = kernel
+    return _MPFR_KERNELS[bits]
+
+
+_MPFR_KERNELS: dict = {}
+_MPFR = type(gmpy2.mpfr(0)) if gmpy2 is not None else None
+
+
+def _to_mpfr(x, bits: int):
+    """A value as an MPFR number, exactly (the precision is at least the value's): MPFR
+    numbers pass through, Python ints and floats convert exactly, mpf by its bits.  Call it
+    inside the kernel's context."""
+    if type(x) is _MPFR:
+        return x
+    if type(x) in (int, float):
+        return gmpy2.mpfr(x, bits)
+    sign, man, exp, _ = x._mpf_
+    if not man:
+        return gmpy2.mpfr(0, bits)
+    return gmpy2.mul_2exp(gmpy2.mpfr(-man if sign else man, bits), exp)
+
+
+def _from_mpfr(x) -> mpmath.mpf:
+    """An MPFR number as an mpf, exactly (NaN and infinities as mpmath's)."""
+    if type(x) is not _MPFR:
+        return mpmath.mpf(x)
+    if not gmpy2.is_finite(x):
+        return mpmath.mpf(str(x))
+    man, exp = x.as_mantissa_exp()
+    return _make_mpf(_from_man_exp(_MPZ(man), int(exp)))
+
+
+_make_mpf = mpmath.mp.make_mpf
+_from_man_exp = mpmath.libmp.from_man_exp
+_MPZ = mpmath.libmp.MPZ
+
+
+def _kernel_for(d: Derivation) -> _Kernel:
+    """MPFR where every activation and the cost are built-ins (their expressions use only
+    functions MPFR has), mpmath otherwise."""
+    from .activations import ACTIVATIONS
+    from .costs import COSTS
+    net = d.network
+    builtin = all(ACTIVATIONS.get(a.name) is a and not a.name.startswith("custom:")
+                  for a in set(net.activations)) and COSTS.get(net.cost.name) is net.cost \
+        and not net.cost.name.startswith("custom:")
+    kernel = _mpfr_kernel(mpmath.mp.prec) if builtin else None
+    return kernel or _MPMATH
+
+
+def _mp_layers(d: Derivation, p: dict, a0, *, with_derivatives: bool = True,
+               kernel: _Kernel = _MPMATH):
     """The forward pass at the current precision: z, a (index 0..L) and σ_l'(z_l),
     (∂σ_l/∂α_l)(z_l) per layer."""
-    mpf = mpmath.mpf
     z, a, ds, dalpha = [None], [a0], [None], {}
     al = a0
     for l, act, w, b, alpha, _ in _layer_names(d.network):
         zl = p[w] * al + p[b]                              # z_l = w_l a_{l-1} + b_l
         if alpha is None:
-            al, dl = _mp_stable(act)(zl)                   # a_l = σ_l(z_l), σ_l'(z_l)
+            al, dl = kernel.stable(act)(zl)                # a_l = σ_l(z_l), σ_l'(z_l)
         else:
-            al, dl, dalpha[l] = _mp_stable(act)(zl, p[alpha])
-        if type(al) is not mpf:
-            al = mpf(al)
+            al, dl, dalpha[l] = kernel.stable(act)(zl, p[alpha])
+        if type(al) is not kernel.type:                    # a Piecewise branch's 0 or 1
+            al = kernel.convert_in(al)
         z.append(zl)
         a.append(al)
         ds.append(dl)
@@ -282,13 +384,15 @@ def mp_forward(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     return z, a
 
 
-def _mp_backward(d: Derivation, p: dict, z, a, ds, dalpha) -> dict:
+def _mp_backward(d: Derivation, p: dict, z, a, ds, dalpha, *,
+                 kernel: _Kernel = _MPMATH) -> dict:
     """The recurrence at the current precision: cost and every ∂C/∂θ."""
     net, L = d.network, d.L
     y = p["y"]
-    grads = {"cost": net.cost.mp(a[L], y)}
-    cancelled = _output_delta(d, "mpmath")
-    dC_da = None if cancelled is not None else net.cost.mp_derivative(a[L], y)
+    cost, cost_derivative = kernel.cost(net.cost)
+    grads = {"cost": cost(a[L], y)}
+    cancelled = kernel.output_delta(d)
+    dC_da = None if cancelled is not None else cost_derivative(a[L], y)
     # δ_L = σ_L'(z_L) ∂C/∂a_L  (or its cancelled form, a_L − y)
     delta = cancelled(a[L], y) if cancelled is not None else ds[L] * dC_da
     for l, _, w, b, alpha, w_next in reversed(_layer_names(net)):
@@ -299,14 +403,19 @@ def _mp_backward(d: Derivation, p: dict, z, a, ds, dalpha) -> dict:
         grads[w] = a[l - 1] * delta                  # ∂C/∂w_l = a_{l-1} δ_l
         if alpha is not None:
             if dC_da is None:
-                dC_da = net.cost.mp_derivative(a[L], y)
+                dC_da = cost_derivative(a[L], y)
             grads[alpha] = dalpha[l] * dC_da         # ∂C/∂α_l = ∂a_l/∂α_l ∂C/∂a_l
-    mpf = mpmath.mpf
-    out = {"cost": grads["cost"]}
-    for n in _names(net)[0]:
-        g = grads[n]
+    mpf, convert = mpmath.mpf, kernel.convert_out
+    out = {}
+    for n in ("cost",) + _names(net)[0]:
+        g = convert(grads[n])
         out[n] = g if type(g) is mpf else mpf(g)
     return out
+
+
+def _all_values(parameters: Mapping, inputs: Mapping):
+    yield from parameters.items()
+    yield from inputs.items()
 
 
 def mp_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
@@ -326,9 +435,18 @@ def mp_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     """
     digits = check_digits(digits)
     with mpmath.workdps(digits + GUARD_DIGITS):
-        p = mp_point(d, parameters, inputs)
-        z, a, ds, dalpha = _mp_layers(d, p, p["a_0"])
-        return _mp_backward(d, p, z, a, ds, dalpha)
+        kernel = _kernel_for(d)
+        if kernel is _MPMATH:
+            p = mp_point(d, parameters, inputs)
+            return _mp_backward(d, p, *_mp_layers(d, p, p["a_0"]))
+        _check_names(d, parameters, inputs)
+        with gmpy2.context(kernel.context):  # (mul_2exp rounds to the context's precision)
+            # floats straight to MPFR (exact); decimal strings and the rest as mp_point reads them
+            q = {name: kernel.convert_in(v) if type(v) is float and math.isfinite(v)
+                 else kernel.convert_in(_to_mpf(name, v))
+                 for name, v in _all_values(parameters, inputs)}
+            return _mp_backward(d, q, *_mp_layers(d, q, q["a_0"], kernel=kernel),
+                                kernel=kernel)
 
 
 # --- float64 -------------------------------------------------------------------------------
