@@ -220,7 +220,7 @@ def lecture_latex(d: Derivation, notation: str = "nielsen") -> str:
            r"\usepackage[margin=2.5cm]{geometry}",
            r"\usepackage{amsmath,amssymb}",
            r"\allowdisplaybreaks",
-           r"\setlength{\jot}{5pt}",
+           r"\setlength{\jot}{9pt}",
            r"\setlength{\parindent}{0pt}",
            r"\setlength{\parskip}{0.6\baselineskip}",
            "",
