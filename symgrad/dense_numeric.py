@@ -187,6 +187,34 @@ def _sigma_prime(act, z, alpha):
     return act.numpy_derivative(z, alpha) if act.parameter is not None else act.numpy_derivative(z)
 
 
+def _sigmoid_and_prime(z):
+    # e = e^{-|z|} ∈ (0, 1], r = 1/(1 + e):  σ(z) = r (z ≥ 0) or e r (z < 0),  σ'(z) = e r²
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    er = e * r
+    return np.where(z >= 0, r, er), er * r
+
+
+def _tanh_and_prime(z):
+    # tanh'(z) = sech²(z) = 4 e/(1 + e)², e = e^{-2|z|}: no 1 − tanh² cancellation
+    e = np.exp(-2.0 * np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.tanh(z), 4.0 * e * r * r
+
+
+#: σ and σ' from one exponential, for the activations where that saves work (same stable
+#: formulas as the activation table's; the tests compare both with the 50-digit reference)
+_FUSED = {"sigmoid": _sigmoid_and_prime, "tanh": _tanh_and_prime}
+
+
+def _layer(act, z, alpha, need_prime: bool):
+    """(a, σ'(z) or None) of one layer."""
+    if need_prime and act.name in _FUSED:
+        return _FUSED[act.name](z)
+    a = _sigma(act, z, alpha)
+    return a, (_sigma_prime(act, z, alpha) if need_prime else None)
+
+
 def forward(net: Dense, params: dict, x, *, checked: bool = False):
     """[(Z_1, A_1), ..., (Z_L, A_L)] for a batch ``x`` (N × n_0)."""
     if not checked:
@@ -242,9 +270,21 @@ def _slope_function(act: Activation):
 def _backprop(p: Plan, params, x, y) -> dict:
     net = p.network
     L = net.L
-    layers = forward(net, params, x, checked=True)
+    # the forward pass, keeping a_l and σ_l'(z_l) of every layer that carries the factor
+    a_out, primes, zs = [x], [], []
+    a = x
+    for l in net.layers:
+        act = p.activations[l - 1]
+        z = a @ params[f"W_{l}"].T + params[f"b_{l}"]      # z_l = W_l a_{l-1} + b_l
+        if isinstance(act, Softmax):
+            a, prime = _softmax(z), None
+        else:
+            a, prime = _layer(act, z, params.get(f"alpha_{l}"), p.has_sigma_prime[l - 1])
+        a_out.append(a)
+        primes.append(prime)
+        zs.append(z)
     grads = {}
-    zL, aL = layers[-1]
+    aL = a_out[-1]
     dC_da = None
     if p.output_rule == "softmax":
         delta = aL - y                                   # δ_L = a_L − y
@@ -252,23 +292,18 @@ def _backprop(p: Plan, params, x, y) -> dict:
         delta = p.output_delta(aL, y)                    # sigmoid + cross-entropy: a_L − y
     else:
         dC_da = net.cost.numpy_derivative(aL, y)         # ∇_{a_L} C
-        delta = dC_da
-        if p.has_sigma_prime[-1]:                        # δ_L = ∇_{a_L} C ⊙ σ_L'(z_L)
-            delta = dC_da * _sigma_prime(p.activations[-1], zL, params.get(f"alpha_{L}"))
+        delta = dC_da if primes[-1] is None else dC_da * primes[-1]  # ∇_{a_L} C ⊙ σ_L'(z_L)
     for l in range(L, 0, -1):
-        a_prev = x if l == 1 else layers[l - 2][1]
         if net.has_slope(l):
             # ∂C/∂α_l = Σ_i Σ_j ∂a^l_j/∂α_l ∂C/∂a^l_j
-            slope = _slope_function(p.activations[l - 1])(layers[l - 1][0], params[f"alpha_{l}"])
+            slope = _slope_function(p.activations[l - 1])(zs[l - 1], params[f"alpha_{l}"])
             grads[f"alpha_{l}"] = np.asarray(float((slope * dC_da).sum()))
-        grads[f"W_{l}"] = delta.T @ a_prev                # Σ_i δ_{l,i} a_{l-1,i}ᵀ
+        grads[f"W_{l}"] = delta.T @ a_out[l - 1]         # Σ_i δ_{l,i} a_{l-1,i}ᵀ
         grads[f"b_{l}"] = delta.sum(axis=0)               # Σ_i δ_{l,i}
         if l > 1:
             dC_da = delta @ params[f"W_{l}"]              # ∂C/∂a_{l-1} = W_lᵀ δ_l, row by row
-            delta = dC_da
-            if p.has_sigma_prime[l - 2]:                  # δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})
-                delta = dC_da * _sigma_prime(p.activations[l - 2], layers[l - 2][0],
-                                             params.get(f"alpha_{l - 1}"))
+            prime = primes[l - 2]                         # δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})
+            delta = dC_da if prime is None else dC_da * prime
     return {name: grads[name] for name in net.parameter_names()}
 
 
