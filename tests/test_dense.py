@@ -310,3 +310,66 @@ def test_structural_proof_for_random_networks(net):
 def test_check_widths_accepts_the_command_line_form():
     assert check_widths("784, 30,30,10") == (784, 30, 30, 10)
     assert Dense("2,3,2").widths == (2, 3, 2)
+
+
+# --- the commands --------------------------------------------------------------------------
+
+def _run(argv, capsys):
+    from symgrad.cli import main
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("fmt, needle", [
+    ("text", "δ_1 = (W_2ᵀ δ_2) ⊙ tanh'(z_1)"),
+    ("latex", r"\delta_{1} &= \left(W_{2}^{T} \delta_{2}\right) \odot \tanh'(z_{1})"),
+    ("markdown", r"\frac{\partial C}{\partial W_{1}} = \sum_{i=1}^{2} \delta_{1,i} a_{0,i}^{T}"),
+])
+def test_derive_widths_in_every_format(fmt, needle, capsys):
+    code, out, err = _run(["derive", "--widths", "2,3,2", "--activations", "tanh,linear",
+                           "--cost", "sse", "--samples-in-loss", "2", "-f", fmt], capsys)
+    assert code == 0 and err == ""
+    assert needle in out
+
+
+def test_derive_widths_json_lists_matrix_and_component_forms(capsys):
+    import json
+    code, out, _ = _run(["derive", "--widths", "2,3,3,2", "-f", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["verified"] is True
+    assert [e["layer"] for e in doc["layers"]] == [3, 2, 1]
+    layer2 = doc["layers"][1]
+    assert layer2["matrix"]["delta"]["latex"] == \
+        r"\delta_{2} = \left(W_{3}^{T} \delta_{3}\right) \odot \sigma'(z_{2})"
+    assert layer2["components"]["W"]["latex"] == \
+        r"\frac{\partial C}{\partial w^{2}_{jk}} = a^{1}_{k} \delta^{2}_{j}"
+    assert len(layer2["components"]["explicit"]) == 3 + 3 + 9
+    assert doc["proofs"]["dense"]["verified"] is True
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["derive", "--widths", "2,0,2"],
+     "symgrad: error: widths='2,0,2': every width must be an integer >= 1; entry 2 is 0\n"),
+    (["derive", "--widths", "4"], "symgrad: error: widths='4': give at least two widths n_0,n_1 "
+                                  "(the input and the output layer)\n"),
+    (["derive", "--widths", "2,3,3,2", "--activations", "tanh,linear"],
+     "symgrad: error: activations='tanh,linear': 2 given, --widths 2,3,3,2 has 3 layers and "
+     "needs exactly 3\n"),
+    (["check", "--widths", "2,3,2", "-p", "b_1"],
+     "symgrad: error: parameters='b_1': with --widths every array is checked; leave "
+     "--parameters out\n"),
+    (["derive", "--samples-in-loss", "3"],
+     "symgrad: error: samples-in-loss=3: only with --widths (a chain's cost is one sample's)\n"),
+])
+def test_bad_command_lines_exit_2_with_one_line(argv, message, capsys):
+    code, out, err = _run(argv, capsys)
+    assert (code, out, err) == (2, "", message)
+
+
+def test_check_widths_passes_and_exits_0(capsys):
+    code, out, _ = _run(["check", "--widths", "4,6,6,2", "--activations", "sigmoid,sigmoid,linear",
+                         "--cost", "sse", "--samples-in-loss", "3", "--points", "1"], capsys)
+    assert code == 0
+    assert out.splitlines()[-1].startswith("passed (float64 within 1e-12")
+    assert len(out.splitlines()) == 2 + 6 + 1
