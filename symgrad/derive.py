@@ -214,6 +214,9 @@ def derive(network: Chain) -> Derivation:
     >>> d.closed_form("b_1").args
     (Derivative(tanh(z_1), z_1), w_2, Derivative(tanh(z_2), z_2), w_3, Derivative(tanh(z_3), z_3), Derivative(C(a_3), a_3))
     """
+    from .dense import Dense, derive_dense  # lazy: a dense network has its own derivation
+    if isinstance(network, Dense):
+        return derive_dense(network)
     if not isinstance(network, Chain):
         raise UsageError(f"network={network!r}: must be a Chain")
     net = network

@@ -96,8 +96,23 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
+def run_dense(args, net) -> int:
+    """``check --widths ...``: float64 backprop and finite differences of every gradient array
+    against the high-precision reference (symgrad.dense_numeric.check_dense)."""
+    from ..activations import UsageError
+    from ..dense_numeric import check_dense
+    if args.parameters:
+        raise UsageError(f"parameters={','.join(args.parameters)!r}: with --widths every "
+                         "array is checked; leave --parameters out")
+    report = check_dense(net, points=args.points, seed=args.seed, digits=args.digits)
+    print(emit(report.as_dict()) if args.format == "json" else report.text(), end="")
+    return 0 if report.passed else 1
+
+
 def run(args) -> int:
-    net = network_from_args(args)
+    net = network_from_args(args, dense=True)
+    if type(net).__name__ == "Dense":
+        return run_dense(args, net)
     d = derive(net)
     if args.parameters:
         for name in args.parameters:

@@ -11,7 +11,8 @@ from ..activations import UsageError, activation_names
 from ..costs import cost_names
 from ..network import Chain, check_depth
 
-__all__ = ["add_network_options", "network_from_args", "choice", "write_output",
+__all__ = ["add_network_options", "network_from_args", "dense_network_from_args", "choice",
+           "write_output",
            "positive_int", "emit"]
 
 
@@ -42,8 +43,14 @@ def choice(name: str, allowed):
 
 def add_network_options(p: argparse.ArgumentParser) -> None:
     """--depth, --activation/--activations, --cost."""
-    p.add_argument("--depth", "-L", default="4", metavar="L",
-                   help="number of layers L (one neuron each), 1..100000; default 4")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--depth", "-L", default="4", metavar="L",
+                       help="number of layers L (one neuron each), 1..100000; default 4")
+    shape.add_argument("--widths", default=None, metavar="N0,N1,...",
+                       help="dense layers instead of a chain: widths n_0 (input) .. n_L "
+                            "(output), e.g. 2,3,3,2 (derive and check)")
+    p.add_argument("--samples-in-loss", default=1, type=positive_int("samples-in-loss", 100_000),
+                   metavar="N", help="with --widths: the loss sums over N samples (default 1)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--activation", "-a", default=None, metavar="NAME",
                    help="activation of every layer: " + ", ".join(activation_names())
@@ -55,8 +62,14 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
                    "or an expression in a and y")
 
 
-def network_from_args(args) -> Chain:
-    """The Chain the network options describe; bad values raise one-line UsageErrors."""
+def network_from_args(args, *, dense: bool = False):
+    """The Chain (or, with --widths and ``dense=True``, the Dense network) the network
+    options describe; bad values raise one-line UsageErrors."""
+    if getattr(args, "widths", None) is not None:
+        return dense_network_from_args(args, dense=dense)
+    if getattr(args, "samples_in_loss", 1) != 1:
+        raise UsageError(f"samples-in-loss={args.samples_in_loss}: only with --widths "
+                         "(a chain's cost is one sample's)")
     depth = check_depth(args.depth.strip() if isinstance(args.depth, str) else args.depth)
     if args.activations is not None:
         names = [n.strip() for n in args.activations.split(",")]
@@ -67,6 +80,25 @@ def network_from_args(args) -> Chain:
     else:
         activation = args.activation or "sigmoid"
     return Chain(depth=depth, activation=activation, cost=args.cost)
+
+
+def dense_network_from_args(args, *, dense: bool = True):
+    """The Dense network of --widths, --activation(s), --cost and --samples-in-loss."""
+    from ..dense import Dense, check_widths  # lazy: only dense commands need it
+    if not dense:
+        raise UsageError(f"widths={args.widths!r}: 'symgrad {args.command}' takes chains "
+                         "(--depth) only; dense layers work with derive and check")
+    widths = check_widths(args.widths)
+    if args.activations is not None:
+        names = [n.strip() for n in args.activations.split(",")]
+        if len(names) != len(widths) - 1:
+            raise UsageError(f"activations={args.activations!r}: {len(names)} given, "
+                             f"--widths {','.join(map(str, widths))} has {len(widths) - 1} "
+                             f"layers and needs exactly {len(widths) - 1}")
+        activation = names
+    else:
+        activation = args.activation or "sigmoid"
+    return Dense(widths, activation, args.cost, samples=args.samples_in_loss)
 
 
 def write_output(text: str, path: str | None, *, force: bool = False,

@@ -47,8 +47,26 @@ def derivation_json(d, proofs) -> dict:
     }
 
 
+def run_dense(args, net) -> int:
+    """``derive --widths ...``: the four equations per layer, matrix and component forms."""
+    from ..dense import derive_dense
+    from ..dense_printing import (dense_derivation_json, latex_dense_derivation,
+                                  markdown_dense_derivation, text_dense_derivation)
+    from ..dense_proofs import prove_dense_all
+    d = derive_dense(net)
+    if args.format == "json":
+        print(emit(dense_derivation_json(d, prove_dense_all(d))), end="")
+        return 0
+    out = {"text": text_dense_derivation, "latex": latex_dense_derivation,
+           "markdown": markdown_dense_derivation}[args.format](d)
+    print(out, end="")
+    return 0
+
+
 def run(args) -> int:
-    net = network_from_args(args)
+    net = network_from_args(args, dense=True)
+    if type(net).__name__ == "Dense":
+        return run_dense(args, net)
     d = derive(net)
     if args.format == "json":
         print(emit(derivation_json(d, prove_all(d))), end="")
