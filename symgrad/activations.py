@@ -154,9 +154,12 @@ def _np_sigmoid(z):
 
 
 def _np_sigmoid_prime(z):
-    # σ'(z) = e^{-|z|}/(1 + e^{-|z|})², symmetric and never above 1/4
+    # σ'(z) = e^{-|z|}/(1 + e^{-|z|})², symmetric; near z = 0 that form rounds one ulp above
+    # 1/4 (z = 1e-9 gives 0.25000000000000006), so there σ' = s(1 − s) with s = 1/(1 + e)
+    # in [1/2, 1]: 1 − s is exact (Sterbenz) and s(1 − s) ≤ 1/4 survives rounding
     e = np.exp(-np.abs(np.asarray(z, dtype=float)))
-    return e / (1.0 + e) ** 2
+    s = 1.0 / (1.0 + e)
+    return np.where(e > 0.5, s * (1.0 - s), e / (1.0 + e) ** 2)
 
 
 def _np_tanh(z):
@@ -244,7 +247,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _Phi(z):
     # Φ(z) = erfc(-z/√2)/2, accurate in both tails
-    return 0.5 * _erfc(-np.asarray(z, dtype=float) / _SQRT2).astype(float)
+    # (np.asarray: frompyfunc gives a plain float, without .astype, for a 0-d input)
+    return 0.5 * np.asarray(_erfc(-np.asarray(z, dtype=float) / _SQRT2), dtype=float)
 
 
 def _np_gelu(z):
