@@ -21,7 +21,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE
 
-from .dense import (CostGradient, DenseDerivation, SampleSum, SoftmaxOf, Softmax)
+from .dense import DenseDerivation, Softmax
 from .printing import NielsenLatexPrinter, NielsenTextPrinter, gradient_lhs
 
 __all__ = ["DenseLatexPrinter", "DenseTextPrinter", "latex", "text", "dense_equations",

@@ -34,9 +34,8 @@ from contextlib import contextmanager
 import sympy as sp
 
 from .activations import Activation, UsageError
-from .dense import Dense, DenseDerivation, Softmax, derive_dense
+from .dense import Dense, DenseDerivation, Softmax
 from .derive import OrderedProduct
-from .network import cost_function
 from .proofs import Proof, prove_activation, prove_cost
 
 __all__ = ["prove_dense", "prove_dense_all", "spot_check", "DENSE_COMPOSED_LIMIT"]
