@@ -172,7 +172,7 @@ def test_cli_exit_1_on_a_wrong_closed_form(monkeypatch, capsys):
     (["--points", "0"], "points=0: must be an integer from 1 to 10000"),
     (["--digits", "0"], "digits=0: must be an integer from 1 to 2000"),
     (["--scale", "nan"], "scale='nan': must be a number > 0"),
-    (["--seed", "-1"], "seed='-1': must be an integer >= 0"),
+    (["--seed", "-1"], "seed=-1: must be an integer >= 0"),
     (["--saturate", "2"], "saturate='2': must be a number >= 0 and <= 1"),
     (["--format", "xml"], "format='xml': must be one of text, json"),
     (["--parameters", "b_9"], "parameter='b_9': not a parameter of this network"),

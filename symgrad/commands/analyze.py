@@ -14,7 +14,7 @@ from ..activations import UsageError, activation_names
 from ..analysis import INITS, analyze, plot_analyses
 from ..derive import derive
 from ..network import Chain, check_depth
-from .common import choice, emit, positive_int
+from .common import seed, choice, emit, positive_int
 
 __all__ = ["register", "run", "analysis_text", "MAX_SAMPLES"]
 
@@ -22,16 +22,6 @@ FORMATS = ["text", "json"]
 MAX_SAMPLES = 100_000
 #: deeper than this the per-draw mpmath evaluation makes the command slow, not wrong
 MAX_ANALYZE_DEPTH = 10_000
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed={value}: must be an integer >= 0")
-    return value
 
 
 def register(sub) -> None:
@@ -53,7 +43,7 @@ def register(sub) -> None:
                    help="; ".join(f"{k}: {v}" for k, v in INITS.items()) + " (default normal)")
     p.add_argument("--samples", "-n", default=100, type=positive_int("samples", MAX_SAMPLES),
                    help="number of random draws (default 100)")
-    p.add_argument("--seed", default=0, type=_seed, help="random seed (default 0)")
+    p.add_argument("--seed", default=0, type=seed, help="random seed (default 0)")
     p.add_argument("--format", "-f", default="text", type=choice("format", FORMATS),
                    help="text (default) or json")
     p.add_argument("--plot", default=None, metavar="FILE.png|FILE.svg",

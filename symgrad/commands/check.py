@@ -8,7 +8,7 @@ import math
 from ..checks import (CLOSED_FORM_RTOL, DEFAULT_POINTS, DEFAULT_SATURATE, check)
 from ..derive import derive
 from ..numeric import DEFAULT_DIGITS, MAX_DIGITS
-from .common import add_network_options, choice, emit, network_from_args, positive_int
+from .common import seed, add_network_options, choice, emit, network_from_args, positive_int
 
 __all__ = ["register", "run"]
 
@@ -32,16 +32,6 @@ def _number(name: str, low: float, high: float, *, low_open: bool = True):
                                              f"and <= {high:g}")
         return value
     return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0")
-    return value
 
 
 def _names(text: str) -> list[str]:
@@ -76,7 +66,7 @@ def register(sub) -> None:
     add_network_options(p)
     p.add_argument("--points", "-n", default=DEFAULT_POINTS, type=positive_int("points", MAX_POINTS),
                    help=f"number of random points (default {DEFAULT_POINTS})")
-    p.add_argument("--seed", "-s", default=0, type=_seed,
+    p.add_argument("--seed", "-s", default=0, type=seed,
                    help="seed of the point generator (default 0)")
     p.add_argument("--scale", default=1.0, type=_number("scale", 0.0, 1e6),
                    help="standard deviation of the weights w_l (default 1; large values "

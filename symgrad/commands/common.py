@@ -13,7 +13,7 @@ from ..network import Chain, check_depth
 
 __all__ = ["add_network_options", "network_from_args", "dense_network_from_args", "choice",
            "write_output",
-           "positive_int", "emit"]
+           "positive_int", "seed", "emit"]
 
 
 def positive_int(name: str, maximum: int | None = None):
@@ -28,6 +28,17 @@ def positive_int(name: str, maximum: int | None = None):
             raise argparse.ArgumentTypeError(f"{name}={value}: must be an integer {allowed}")
         return value
     return parse
+
+
+def seed(text: str) -> int:
+    """An argparse type: a random seed, an integer >= 0, else one clear line."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed={value}: must be an integer >= 0")
+    return value
 
 
 def choice(name: str, allowed):

@@ -7,22 +7,12 @@ import argparse
 
 from ..numeric import MAX_DIGITS
 from ..oracle import VECTORS_FORMAT, make_vectors, vectors_text
-from .common import add_network_options, network_from_args, positive_int, write_output
+from .common import seed, add_network_options, network_from_args, positive_int, write_output
 
 __all__ = ["register", "run", "MAX_COUNT"]
 
 #: the most cases one file may hold
 MAX_COUNT = 100_000
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed={value}: must be an integer >= 0")
-    return value
 
 
 def register(sub) -> None:
@@ -38,7 +28,7 @@ def register(sub) -> None:
     add_network_options(p)
     p.add_argument("--count", "-n", type=positive_int("count", MAX_COUNT), default=10,
                    help=f"number of cases, 1..{MAX_COUNT}; default 10")
-    p.add_argument("--seed", "-s", type=_seed, default=0,
+    p.add_argument("--seed", "-s", type=seed, default=0,
                    help="seed of the random points (an integer >= 0); default 0")
     p.add_argument("--digits", "-d", type=positive_int("digits", MAX_DIGITS), default=50,
                    help=f"significant digits of every number, 1..{MAX_DIGITS}; default 50")
