@@ -109,7 +109,7 @@ def test_activation_numbers_match_the_expression():
     np.testing.assert_allclose(tanh_swish.numpy(points + 1j * h).imag / h,
                                tanh_swish.numpy_derivative(points), rtol=1e-13)
     gelu = custom_activation("x*(1 + erf(x/sqrt(2)))/2")
-    assert gelu.analytic == importlib.util.find_spec("scipy") is not None
+    assert gelu.analytic == (importlib.util.find_spec("scipy") is not None)
     if gelu.analytic:
         np.testing.assert_allclose(gelu.numpy(points + 1j * h).imag / h,
                                    gelu.numpy_derivative(points), rtol=1e-13)
