@@ -33,6 +33,7 @@ from sympy.printing.str import StrPrinter
 
 from .activations import ACTIVATIONS, UsageError
 from .derive import Derivation, OrderedProduct
+from .network import layer_function
 
 __all__ = [
     "NielsenLatexPrinter",
@@ -245,7 +246,18 @@ class NielsenTextPrinter(StrPrinter):
 
     def _name(self, name: str) -> str:
         tex = ACTIVATIONS[name].latex_name
-        return {r"\sigma": "σ", r"\tanh": "tanh"}.get(tex, _CAMEL.sub(r"\1", tex))
+        return {r"\sigma": "σ", r"\tanh": "tanh", r"\varphi": "φ"}.get(tex, _CAMEL.sub(r"\1", tex))
+
+    _RELATIONS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "=", "!=": "≠"}
+
+    def _print_Relational(self, expr):
+        return f"{self._print(expr.lhs)} {self._RELATIONS[expr.rel_op]} {self._print(expr.rhs)}"
+
+    def _print_Piecewise(self, expr):
+        # {α_l for z_l ≤ 0; 1 otherwise}
+        parts = [f"{self._print(e)} otherwise" if c == sp.true else
+                 f"{self._print(e)} for {self._print(c)}" for e, c in expr.args]
+        return "{" + "; ".join(parts) + "}"
 
     def _print_Function(self, expr):
         name = _activation_of(expr)
@@ -350,8 +362,25 @@ def text_derivation(d: Derivation) -> str:
     lines = [f"{net!r}", ""]
     lines += [text_gradient(d, p) for p in d.parameter_names()]
     lines.append("")
-    lines.append(_equation(NielsenTextPrinter(), d.dC_da, d.concrete(d.dC_da), " = ")
+    printer = NielsenTextPrinter()
+    lines.append(_equation(printer, d.dC_da, d.concrete(d.dC_da), " = ")
                  + f"   ({net.cost.description})")
+    # each activation's local factors, written for a generic layer l
+    z_l, a_l, alpha_l = (sp.Symbol(f"{s}_l", real=True) for s in ("z", "a", "alpha"))
+    for act in dict.fromkeys(net.activations):
+        if act.is_linear:
+            continue
+        f = layer_function(act)
+        args = (z_l, alpha_l) if act.parameter is not None else (z_l,)
+        local = act.derivative_in_a(a_l)
+        if local is None:
+            local = act.derivative(z_l, alpha_l)
+        lines.append(_equation(printer, sp.Derivative(f(*args), z_l), local, " = "))
+        if act.parameter is not None:
+            lines.append(_equation(printer, sp.Derivative(f(*args), alpha_l),
+                                   act.parameter_derivative(z_l, alpha_l), " = "))
+        if act.kink:
+            lines.append(f"  at the kink: {act.kink}")
     return "\n".join(lines) + "\n"
 
 
