@@ -3,6 +3,13 @@
 ``--activation`` takes one name or several separated by commas; each is analysed on the
 same depth, initialisation and seed, side by side (and drawn in one plot).  JSON: one
 activation gives one object with ``layers`` and ``verdict``; several give a list of them.
+
+``--widths 784,30,30,30,30,10`` analyses dense layers instead of a chain: each listed
+activation is used in every hidden layer and, by default, in the output layer too
+(``--output same``: Nielsen's all-sigmoid network of chapter 5, so the comparison changes
+one thing only); ``--output linear`` gives the material's linear output layer.  A layer's
+gradient size is then the norm ‖∂C/∂b_l‖ (and ‖∂C/∂W_l‖_F), from the 30-digit reference or,
+above a work budget, float64 backprop; the output says which.
 """
 from __future__ import annotations
 
@@ -11,7 +18,8 @@ import argparse
 import mpmath
 
 from ..activations import UsageError, activation_names
-from ..analysis import INITS, analyze, plot_analyses
+from ..analysis import (DENSE_INITS, INITS, OUTPUTS, PRECISIONS, analyze, analyze_dense,
+                        dense_network, plot_analyses)
 from ..derive import derive
 from ..network import Chain, check_depth
 from .common import seed, choice, emit, positive_int
@@ -32,15 +40,29 @@ def register(sub) -> None:
                     "report the mean with its spread, the ratio to the last layer, the "
                     "fitted factor per layer and a verdict. Several activations (comma "
                     "separated) are compared side by side.")
-    p.add_argument("--depth", "-L", default="10", metavar="L",
-                   help=f"number of layers, 1..{MAX_ANALYZE_DEPTH}; default 10")
+    p.add_argument("--depth", "-L", default=None, metavar="L",
+                   help=f"number of layers of a chain, 1..{MAX_ANALYZE_DEPTH}; default 10")
+    p.add_argument("--widths", default=None, metavar="N0,N1,...",
+                   help="dense layers instead of a chain: widths n_0 (input) .. n_L (output), "
+                        "e.g. 784,30,30,30,30,10")
+    p.add_argument("--samples-in-loss", default=None,
+                   type=positive_int("samples-in-loss", 100_000), metavar="N",
+                   help="with --widths: the loss sums over N input samples (default 1)")
+    p.add_argument("--output", default=None, type=choice("output", OUTPUTS),
+                   help="with --widths: the output layer uses the compared activation "
+                        "(same, default) or is linear")
+    p.add_argument("--precision", default=None, type=choice("precision", PRECISIONS),
+                   help="with --widths: mp (30-digit reference), float64, or auto (default: "
+                        "the reference while the work is small enough)")
     p.add_argument("--activation", "-a", default="sigmoid", metavar="NAME[,NAME2,...]",
                    help="one or more of " + ", ".join(activation_names())
                    + " (or expressions in x), comma separated; default sigmoid")
     p.add_argument("--cost", "-c", default="quadratic", metavar="NAME",
                    help="the cost (default quadratic)")
     p.add_argument("--init", default="normal", type=choice("init", INITS),
-                   help="; ".join(f"{k}: {v}" for k, v in INITS.items()) + " (default normal)")
+                   help="chains: " + "; ".join(f"{k}: {v}" for k, v in INITS.items())
+                   + ". Dense: " + "; ".join(f"{k}: {v}" for k, v in DENSE_INITS.items())
+                   + " (default normal)")
     p.add_argument("--samples", "-n", default=100, type=positive_int("samples", MAX_SAMPLES),
                    help="number of random draws (default 100)")
     p.add_argument("--seed", default=0, type=seed, help="random seed (default 0)")
@@ -74,10 +96,19 @@ def analysis_text(analyses) -> str:
     out = []
     for a in analyses:
         net = a.network
-        out += [f"{a.activation}: depth {net['depth']}, cost {net['cost']}, init {a.init} "
-                f"({INITS[a.init]}), {a.samples} draws, seed {a.seed}", ""]
-        rows = [("layer", "mean |dC/db_l|", "mean |dC/dw_l|", "ratio to last",
-                 "10%-90% of |dC/db_l|", "zero")]
+        if a.dense:
+            out += [f"{a.activation}: widths {','.join(map(str, net['widths']))}, activations "
+                    f"{','.join(net['activations'])}, cost {net['cost']}, {net['samples']} "
+                    f"sample{'s' if net['samples'] > 1 else ''} in the loss, init {a.init} "
+                    f"({a.init_description}), {a.samples} draws, seed {a.seed}",
+                    f"values: {a.evaluation}", ""]
+            rows = [("layer", "mean ||dC/db_l||", "mean ||dC/dW_l||_F", "ratio to last",
+                     "10%-90% of ||dC/db_l||", "zero")]
+        else:
+            out += [f"{a.activation}: depth {net['depth']}, cost {net['cost']}, init {a.init} "
+                    f"({INITS[a.init]}), {a.samples} draws, seed {a.seed}", ""]
+            rows = [("layer", "mean |dC/db_l|", "mean |dC/dw_l|", "ratio to last",
+                     "10%-90% of |dC/db_l|", "zero")]
         for s in a.layers:
             rows.append((str(s.layer), mpmath.nstr(s.grad_b, 4), mpmath.nstr(s.grad_w, 4),
                          mpmath.nstr(s.ratio_to_last, 4),
@@ -90,14 +121,39 @@ def analysis_text(analyses) -> str:
     return "\n".join(out)
 
 
-def run(args) -> int:
-    depth = check_depth(args.depth.strip() if isinstance(args.depth, str) else args.depth)
-    if depth > MAX_ANALYZE_DEPTH:
-        raise UsageError(f"depth={depth}: analyze takes depth 1..{MAX_ANALYZE_DEPTH}")
-    names = _split_activations(args.activation)
-    analyses = [analyze(derive(Chain(depth=depth, activation=name, cost=args.cost)),
-                        init=args.init, samples=args.samples, seed=args.seed)
+_DENSE_ONLY = {"samples_in_loss": "samples-in-loss", "output": "output",
+               "precision": "precision"}
+
+
+def _dense_analyses(args, names: list[str]) -> list:
+    """One analysis per activation on the dense widths of ``--widths``."""
+    if args.depth is not None:
+        raise UsageError(f"widths={args.widths!r}: give either --depth (a chain) or --widths "
+                         "(dense layers), not both")
+    networks = [dense_network(args.widths, name, output=args.output or "same",
+                              cost=args.cost, samples_in_loss=args.samples_in_loss or 1)
                 for name in names]
+    return [analyze_dense(net, init=args.init, samples=args.samples, seed=args.seed,
+                          precision=args.precision or "auto", label=name)
+            for net, name in zip(networks, names)]
+
+
+def run(args) -> int:
+    names = _split_activations(args.activation)
+    if args.widths is not None:
+        analyses = _dense_analyses(args, names)
+    else:
+        for attr, option in _DENSE_ONLY.items():
+            if getattr(args, attr) is not None:
+                raise UsageError(f"{option}={getattr(args, attr)}: only with --widths "
+                                 "(dense layers)")
+        depth = args.depth if args.depth is not None else "10"
+        depth = check_depth(depth.strip() if isinstance(depth, str) else depth)
+        if depth > MAX_ANALYZE_DEPTH:
+            raise UsageError(f"depth={depth}: analyze takes depth 1..{MAX_ANALYZE_DEPTH}")
+        analyses = [analyze(derive(Chain(depth=depth, activation=name, cost=args.cost)),
+                            init=args.init, samples=args.samples, seed=args.seed)
+                    for name in names]
     if args.plot:
         plot_analyses(analyses, args.plot, force=args.force)
     if args.format == "json":
