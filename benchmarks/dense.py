@@ -71,7 +71,6 @@ def main() -> None:
     net = Dense([784, 30, 30, 10], "sigmoid", "quadratic")
     params = random_parameters(net, seed=0)
     x, y = random_batch(net, 100, seed=1)
-    L = net.L
     Ws = [params[f"W_{l}"] for l in net.layers]
     bs = [params[f"b_{l}"] for l in net.layers]
     ours = gradients(net, params, x, y)

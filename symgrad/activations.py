@@ -30,7 +30,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-import mpmath
 import numpy as np
 import sympy as sp
 

@@ -38,7 +38,6 @@ Eq((1/4)**3, 1/64)
 """
 from __future__ import annotations
 
-import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +50,6 @@ from mpmath import iv
 
 from .activations import Activation, UsageError, activation_names, get_activation
 from .derive import Derivation, OrderedProduct
-from .network import Chain
 
 __all__ = [
     "Candidate",

@@ -15,7 +15,6 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Callable
 
-import mpmath
 import numpy as np
 import sympy as sp
 

@@ -27,41 +27,20 @@ to ``digits`` digits.
 from __future__ import annotations
 
 import random
-import sys
 import time
-from contextlib import contextmanager
 
 import sympy as sp
 
 from .activations import Activation, UsageError
 from .dense import Dense, DenseDerivation, Softmax
 from .derive import OrderedProduct
-from .proofs import Proof, prove_activation, prove_cost
+from .proofs import Proof, _engine, _recursion_limit, prove_activation, prove_cost
 
 __all__ = ["prove_dense", "prove_dense_all", "spot_check", "DENSE_COMPOSED_LIMIT"]
 
 #: above this many parameters the composed cost's derivatives get expensive; the
 #: proof is then by layer (each layer's step against an undefined rest of the network)
 DENSE_COMPOSED_LIMIT = 1200
-
-
-@contextmanager
-def _recursion_limit(limit: int):
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, limit))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
-def _engine(name: str):
-    if name == "symengine":
-        import symengine
-        return symengine
-    if name == "sympy":
-        return sp
-    raise UsageError(f"engine={name!r}: must be 'symengine' or 'sympy'")
 
 
 def _to_engine(expr, atoms: dict, se):

@@ -187,7 +187,6 @@ class Derivation:
     def output_delta(self) -> sp.Expr:
         """δ_L = σ_L'(z_L) ∂C/∂a_L written with a_L, cancelled where it cancels
         (sigmoid with cross-entropy: δ_L = a_L - y)."""
-        net = self.network
         return sp.factor(sp.cancel(self.concrete(self.sigma_prime[-1], in_a=True)
                                    * self.concrete(self.dC_da)))
 

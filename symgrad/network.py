@@ -20,7 +20,7 @@ from functools import cached_property
 import sympy as sp
 
 from .activations import Activation, UsageError, get_activation
-from .costs import Cost, get_cost
+from .costs import get_cost
 
 __all__ = ["Chain", "MAX_DEPTH", "check_depth", "layer_function", "cost_function"]
 

@@ -509,7 +509,7 @@ class NumpyGradients:
     def __init__(self, d: Derivation):
         net = d.network
         self.derivation = d
-        self.L = L = d.L
+        self.L = d.L
         self.parameter_names = list(_names(net)[0])
         index = {name: k for k, name in enumerate(self.parameter_names)}
         self._activations = [None] + [net.sigma(l) for l in net.layers]
@@ -952,7 +952,7 @@ def _reference_once(d: Derivation, parameters: Mapping, inputs: Mapping, dps: in
                     names: list) -> dict:
     """mpmath.diff of the composed cost in each parameter, at ``dps`` digits (mpmath.diff
     itself works at about twice that)."""
-    net, L = d.network, d.L
+    net = d.network
     out = {}
     with mpmath.workdps(dps):
         p = mp_point(d, parameters, inputs)

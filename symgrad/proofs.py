@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .activations import Activation, get_activation
+from .activations import Activation, UsageError, get_activation
 from .costs import Cost, get_cost
-from .derive import Derivation, delta_symbol, derive
+from .derive import Derivation, delta_symbol
 from .network import Chain, cost_function
 
 __all__ = ["Proof", "prove_chain", "prove_activation", "prove_cost", "prove_all",
@@ -77,7 +77,7 @@ def _engine(name: str):
         return symengine
     if name == "sympy":
         return sp
-    raise ValueError(f"engine={name!r}: must be 'symengine' or 'sympy'")
+    raise UsageError(f"engine={name!r}: must be 'symengine' or 'sympy'")
 
 
 def prove_chain(d: Derivation, *, engine: str = "symengine", method: str = "auto",

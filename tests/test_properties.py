@@ -10,7 +10,6 @@ from functools import lru_cache
 
 import mpmath
 import numpy as np
-import pytest
 import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -21,7 +20,7 @@ from symgrad.derive import derive
 from symgrad.network import Chain
 from symgrad.numeric import mp_forward, mp_gradients
 
-from strategies import (ACTIVATION_NAMES, activation_names_st, chain_points, chains,
+from strategies import (activation_names_st, chain_points, chains,
                         every_float, preactivations)
 
 DIGITS = 40

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
 from ..activations import activation_names, get_activation

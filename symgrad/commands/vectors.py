@@ -3,7 +3,6 @@ themselves against: random points, each number a decimal string with D significa
 each gradient correct to D digits for the numbers exactly as written."""
 from __future__ import annotations
 
-import argparse
 
 from ..numeric import MAX_DIGITS
 from ..oracle import VECTORS_FORMAT, make_vectors, vectors_text
