@@ -70,7 +70,8 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
                    help="one activation per layer, layer 1 first, e.g. sigmoid,sigmoid,linear")
     p.add_argument("--cost", "-c", default="quadratic", metavar="NAME",
                    help="cost: " + ", ".join(cost_names()) + " (default quadratic), "
-                   "or an expression in a and y")
+                   "with --widths also squared-error and softmax-cross-entropy, "
+                   "or an expression in a and y such as '(a - y)**4/4'")
 
 
 def network_from_args(args, *, dense: bool = False):
