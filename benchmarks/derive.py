@@ -35,10 +35,10 @@ def expand_all(d):
 
 def sympy_diff_b1(L: int) -> float:
     net = Chain(depth=L)
-    C = net.composed_cost()
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 50 * L + 1000))
+    sys.setrecursionlimit(max(old, 50 * L + 1000))  # SymPy recurses once per nesting level
     try:
+        C = net.composed_cost()
         _, t = timed(sp.diff, C, net.b(1))
     finally:
         sys.setrecursionlimit(old)
