@@ -410,7 +410,7 @@ def analyze_dense(network, *, init: str = "normal", samples: int = 20, seed: int
     if precision == "auto":
         precision = "mp" if work <= MP_BUDGET else "float64"
     if precision == "mp":
-        evaluation = (f"mpmath reference (symgrad.dense_numeric.gradients_mp), {digits} digits")
+        evaluation = f"{digits}-digit mpmath reference (symgrad.dense_numeric.gradients_mp)"
     else:
         evaluation = ("float64 backprop (symgrad.dense_numeric.gradients)"
                       + (f": {work:,} weight·sample products over the draws exceed the "

@@ -13,7 +13,6 @@ above a work budget, float64 backprop; the output says which.
 """
 from __future__ import annotations
 
-import argparse
 
 import mpmath
 
