@@ -21,10 +21,10 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE
 
-from .dense import DenseDerivation, Softmax
+from .dense import CostGradient, DenseDerivation, Softmax
 from .printing import NielsenLatexPrinter, NielsenTextPrinter, gradient_lhs
 
-__all__ = ["DenseLatexPrinter", "DenseTextPrinter", "latex", "text", "dense_equations",
+__all__ = ["DenseLatexPrinter", "DenseMatrixLatexPrinter", "DenseTextPrinter", "latex", "text", "dense_equations",
            "latex_dense_derivation", "text_dense_derivation", "markdown_dense_derivation",
            "dense_derivation_json"]
 
@@ -303,3 +303,83 @@ def markdown_dense_derivation(d: DenseDerivation) -> str:
         for key in ("delta", "b", "W"):
             out += ["$$", g[key]["latex"], "$$", ""]
     return "\n".join(out)
+
+
+# -- the tilde notation of the row-vector lecture (shared/REFERENCE.md §2) ----------------------
+
+import re as _re  # noqa: E402
+
+from .printing import MatrixLatexPrinter  # noqa: E402
+
+#: a dense symbol's name: kind, layer, and the sample after a comma (``z_1,i``, ``x,i``, ``y``)
+_DENSE_NAME = _re.compile(r"^(z|a|delta|W|b)_(\d+|[a-zA-Z](?:[+-]1)?)(?:,(\w+))?$|^(x|y)(?:,(\w+))?$")
+
+
+class DenseMatrixLatexPrinter(DenseLatexPrinter, MatrixLatexPrinter):
+    """The matrix forms of a dense network in the tilde notation of the row-vector lecture:
+    h̃_{l,i}, h_{l,i}, the input x_i, the output ŷ_i (pass ``depth=L``), W_l, δ_l, the loss 𝓛,
+    ⊙ for the elementwise product, diag(·) for a diagonal Jacobian, ‖·‖ for a norm.
+
+    >>> p = DenseMatrixLatexPrinter({"depth": 3})
+    >>> row = lambda name, n: sp.MatrixSymbol(name, 1, n)
+    >>> print(p.doprint(sp.MatMul(row("a_1,i", 4), sp.MatrixSymbol("W_2", 4, 4))))
+    h_{1,i} W_{2}
+    >>> print(p.doprint(sp.Transpose(sp.MatrixSymbol("x,i", 3, 1))), p.doprint(row("a_3,i", 2)))
+    x_{i}^{T} \\hat{y}_{i}
+    """
+
+    printmethod = "_dense_matrix_latex"
+    notation = "matrix"
+    product_separator = r" \cdot "
+
+    def _print_MatrixSymbol(self, expr):
+        m = _DENSE_NAME.match(expr.name)
+        if m is None:
+            return super()._print_MatrixSymbol(expr)
+        kind, layer, sample, plain, plain_sample = m.groups()
+        if plain is not None:                       # x_i, y_i
+            return plain + (f"_{{{plain_sample}}}" if plain_sample else "")
+        depth = self._settings.get("depth")
+        tail = f",{sample}" if sample else ""
+        if kind == "a" and layer == "0":
+            return "x" + (f"_{{{sample}}}" if sample else "")
+        if kind == "a" and depth is not None and layer == str(depth):
+            return r"\hat{y}" + (f"_{{{sample}}}" if sample else "")
+        head = {"z": r"\tilde{h}", "a": "h", "delta": r"\delta", "W": "W", "b": "b"}[kind]
+        return f"{head}_{{{layer}{tail}}}"
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol):
+            inner = r"\left(%s\right)" % inner
+        return f"{inner}^{{T}}"
+
+    def _print_MatMul(self, expr):
+        # h_{1,i} W_{2}: juxtaposition, a sum inside in parentheses
+        return " ".join(r"\left(%s\right)" % self._print(a)
+                        if isinstance(a, (sp.MatAdd, sp.HadamardProduct, CostGradient))
+                        else self._print(a) for a in expr.args)
+
+    def _print_MatAdd(self, expr):
+        # the linear part in the row convention, product first: h_{1,i} W_{2} + b_{2}
+        out = []
+        def negated(t):
+            return isinstance(t, sp.MatMul) and t.args[0] == -1
+        for t in sorted(expr.args, key=lambda t: (negated(t), not isinstance(t, sp.MatMul))):
+            if negated(t):
+                out.append(" - " + self._print(sp.MatMul(*t.args[1:])))
+            else:
+                out.append((" + " if out else "") + self._print(t))
+        return "".join(out)
+
+    def _print_DiagMatrix(self, expr):
+        return r"\operatorname{diag}\left(%s\right)" % self._print(expr.args[0])
+
+    def _print_CostGradient(self, expr):
+        return r"\nabla_{%s} \mathcal{L}" % self._print(expr.output)
+
+    def _print_SquaredNorm(self, expr):
+        return r"\left\lVert %s\right\rVert_{2}^{2}" % self._print(expr.args[0])
+
+    def _print_Norm(self, expr):
+        return r"\left\lVert %s\right\rVert" % self._print(expr.args[0])

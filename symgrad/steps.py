@@ -30,11 +30,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .activations import Activation
+from .activations import Activation, UsageError
 from .derive import Derivation, OrderedProduct, delta_symbol
 from .network import layer_function
 
-__all__ = ["Equation", "Step", "Preactivation", "GROUPS", "derivation_steps",
+__all__ = ["Equation", "Step", "Preactivation", "GROUPS", "derivation_steps", "dense_steps",
+           "row_form", "SquaredNorm", "Norm", "CostGradient_of",
            "derivative_sup", "generic", "uniform_activation"]
 
 #: the groups, in the order a lecture presents them
@@ -496,3 +497,298 @@ def _concrete_factors(d: Derivation, parameter: str, cancels: bool) -> list:
         else:
             out.append(f)
     return out
+
+
+# -- a dense network in the row convention of the lecture (shared/REFERENCE.md §2) ----------------
+
+class SquaredNorm(sp.Expr):
+    """‖v‖₂², kept as a display node (the loss of one sample, ‖y_i − ŷ_i‖₂²)."""
+
+    is_commutative = True
+
+    def __new__(cls, v):
+        return sp.Basic.__new__(cls, v)
+
+
+class Norm(sp.Expr):
+    """‖M‖, the spectral norm of a vector or matrix (a display node for the bound)."""
+
+    is_commutative = True
+
+    def __new__(cls, v):
+        return sp.Basic.__new__(cls, sp.sympify(v))
+
+
+def row_form(expr, net, N=sp.Symbol("N", integer=True, positive=True)):
+    """A column-convention matrix form of :class:`~symgrad.dense.DenseDerivation` transposed
+    into the row convention: every column vector v (z_l, a_l, δ_l, y) becomes the row vᵀ of
+    the same name, W_l (n_l × n_{l-1}) becomes Wᵀ, the row convention's W_l (n_{l-1} × n_l),
+    the input a_0 the row x_iᵀ, and the sample count the symbol N.  Mechanical, so the four
+    equations stay the Derivation's: (W_{l+1}ᵀ δ_{l+1})ᵀ = δ_{l+1} W_{l+1}ᵀ (row), and
+    (δ_l a_{l-1}ᵀ)ᵀ = h_{l-1}ᵀ δ_l.
+
+    >>> from symgrad.dense import Dense, derive_dense
+    >>> net = Dense([3, 4, 2])
+    >>> row_form(derive_dense(net).delta_matrix(1), net)
+    HadamardProduct(delta_2*W_2.T, Lambda(_z, Derivative(sigmoid(_z), _z)).(z_1))
+    """
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from .dense import CostGradient, SampleSum
+
+    def R(e):
+        # R(e) = eᵀ written with the row convention's symbols
+        if isinstance(e, sp.MatrixSymbol):
+            n, m = e.shape
+            if e.name.startswith("W_"):
+                return sp.MatrixSymbol(e.name, m, n)
+            kind, _, rest = e.name.partition("_")
+            if kind == "a" and rest.split(",")[0] == "0":   # h_{0,i} = x_iᵀ
+                sample = rest.partition(",")[2]
+                return sp.Transpose(sp.MatrixSymbol("x" + (f",{sample}" if sample else ""), n, 1))
+            return sp.MatrixSymbol(e.name, m, n)
+        if isinstance(e, sp.Transpose):
+            inner = R(e.arg)
+            return inner.arg if isinstance(inner, sp.Transpose) else sp.Transpose(inner)
+        if isinstance(e, sp.MatMul):
+            return sp.MatMul(*[R(a) for a in reversed(e.args)])
+        if isinstance(e, sp.HadamardProduct):
+            return sp.HadamardProduct(*[R(a) for a in e.args])
+        if isinstance(e, sp.MatAdd):
+            return sp.MatAdd(*[R(a) for a in e.args])
+        if isinstance(e, ElementwiseApplyFunction):
+            return ElementwiseApplyFunction(e.function, R(e.expr))
+        if isinstance(e, CostGradient):
+            return CostGradient(R(e.output))
+        if isinstance(e, SampleSum):
+            return SampleSum(R(e.term), e.index, N)
+        if e.is_number:
+            return e
+        raise TypeError(f"no row form for {type(e).__name__}")
+    return R(expr)
+
+
+def dense_steps(d) -> tuple[Step, ...]:
+    """The derivation of a :class:`~symgrad.dense.DenseDerivation` step by step, in the row
+    convention and the tilde notation of the lecture (print with
+    :class:`~symgrad.dense_printing.DenseMatrixLatexPrinter`).
+
+    >>> from symgrad.dense import Dense, derive_dense
+    >>> net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "squared-error", samples=4)
+    >>> steps = dense_steps(derive_dense(net))
+    >>> [s.group for s in steps]
+    ['forward', 'chain rule', 'local derivatives', 'backpropagation', 'backpropagation', 'closed forms', 'bounds', 'concrete']
+    >>> steps[1].equations[-1].terms[1].args        # ∂𝓛/∂W_1, no ∂h_2/∂h_2
+    (Derivative(C, a_3), Derivative(a_3, a_2), Derivative(a_2, z_2), Derivative(z_2, a_1), Derivative(a_1, z_1), Derivative(z_1, w_1))
+    """
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    from .dense import SQUARED_ERROR, SampleSum
+
+    net = d.network
+    L = net.L
+    many = net.samples > 1
+    i = sp.Symbol("i", integer=True, positive=True)
+    N = sp.Symbol("N", integer=True, positive=True)
+    if net.softmax_output:
+        raise UsageError("cost='softmax-cross-entropy': the matrix lecture covers elementwise "
+                         "output layers; use squared-error or quadratic")
+    slopes = [l for l in net.layers if net.has_slope(l)]
+    if slopes:
+        names = ",".join(a.name for a in net.activations)
+        raise UsageError(f"activations={names!r}: the matrix lecture has no learned slopes "
+                         f"(layer {slopes[0]}); use 'symgrad derive --widths' for PReLU layers")
+    if net.cost is not SQUARED_ERROR and net.cost.name != "quadratic":
+        raise UsageError(f"cost={net.cost.name!r}: the matrix lecture is written for the "
+                         "squared-error loss (or quadratic); use 'symgrad derive --widths' "
+                         "for other costs")
+
+    def row(kind, l=None, sample=True):
+        name = kind if l is None else f"{kind}_{l}"
+        width = net.n(L if kind == "y" else l)
+        return sp.MatrixSymbol(name + (",i" if sample and many else ""), 1, width)
+
+    def W(l):
+        return sp.MatrixSymbol(f"W_{l}", net.n(l - 1), net.n(l))
+
+    def x_row(sample=True):
+        return sp.Transpose(sp.MatrixSymbol("x" + (",i" if sample and many else ""), net.n(0), 1))
+
+    def h_prev(l, sample=True):
+        return x_row(sample) if l == 1 else row("a", l - 1, sample)
+
+    def act_of(l, z):
+        f = sp.Function(net.sigma(l).name, real=True)
+        return ElementwiseApplyFunction(f, z)
+
+    def sigma_prime(l, z):
+        from .dense import _sigma_prime_matrix
+        return _sigma_prime_matrix(net.sigma(l), z)
+
+    def s(kind, l):   # the scalar display symbols of the chain rule
+        return sp.Symbol(f"{kind}_{l}", real=True)
+
+    C = _C()
+    linear_out = net.sigma(L).is_linear
+    steps = []
+
+    # forward pass: h̃_{l,i} = h_{l-1,i} W_l + b_l, h_{l,i} = σ(h̃_{l,i}), ŷ_i, 𝓛
+    eqs = []
+    for l in net.layers:
+        lin = sp.MatAdd(sp.MatMul(h_prev(l), W(l)), sp.MatrixSymbol(f"b_{l}", 1, net.n(l)))
+        if l == L and linear_out:
+            eqs.append(eq(row("a", L), "=", lin))
+            continue
+        eqs.append(eq(row("z", l), "=", lin))
+        eqs.append(eq(row("a", l), "=", act_of(l, row("z", l))))
+    per = SquaredNorm(sp.MatAdd(row("y"), sp.MatMul(-1, row("a", L))))
+    loss = per if net.cost is SQUARED_ERROR else OrderedProduct(sp.Rational(1, 2), per)
+    eqs.append(eq(C, "=", SampleSum(loss, i, N) if many else loss))
+    words = (f"The network has {L} layers of widths ", ", ".join(map(str, net.widths)),
+             ". Every sample is a row: the input ", x_row(), ", the target ", row("y"),
+             " and the output ", row("a", L), ". Each layer forms a linear part ",
+             row("z", 1) if L > 1 else row("a", L), " (the tilde) and passes it through its "
+             "activation elementwise; in this row convention ", W(1), " has ", str(net.n(0)),
+             " rows and ", str(net.n(1)), " columns",
+             (", and the output layer is linear" if linear_out else ""),
+             ". The loss sums the squared error over the " + ("N samples" if many else "sample")
+             + ":")
+    steps.append(Step("forward", words, tuple(eqs)))
+
+    # chain rule: ∂𝓛/∂W_l = ∂𝓛/∂ŷ ∂ŷ/∂h_{L-1} ... ∂h_l/∂h̃_l ∂h̃_l/∂W_l (one factor per edge)
+    def path(l):
+        out = [sp.Derivative(C, s("a", L))]
+        if not linear_out:
+            out.append(sp.Derivative(s("a", L), s("z", L)))
+            if L > l:
+                out.append(sp.Derivative(s("z", L), s("a", L - 1)))
+        elif L > l:
+            out.append(sp.Derivative(s("a", L), s("a", L - 1)))
+        for j in range(L - 1, l - 1, -1):
+            out.append(sp.Derivative(s("a", j), s("z", j)))
+            if j > l:
+                out.append(sp.Derivative(s("z", j), s("a", j - 1)))
+        return out
+
+    def lin_of(l):   # the symbol of layer l's linear part: h̃_l, or ŷ for a linear output
+        return s("a", L) if l == L and linear_out else s("z", l)
+
+    eqs = []
+    for l in range(L, 0, -1):
+        p = path(l)
+        if l == L and linear_out:
+            p = p[:1]
+        eqs.append(eq(_lhs(f"w_{l}"), "=", OrderedProduct(*p, sp.Derivative(lin_of(l), s("w", l)))))
+    words = ("The weights ", W(1), " reach the loss only through ", s("z", 1), ", ", s("a", 1),
+             ", ..., ", s("a", L), ". The chain rule multiplies one derivative for every edge "
+             "of that path, each factor once" + (", here for one sample's term of the loss "
+                                                 "(the gradient of the sum is the sum over i)"
+                                                 if many else "") + ":")
+    steps.append(Step("chain rule", words, tuple(eqs)))
+
+    # local factors, Jacobians read left to right (rows: the numerator's components)
+    eqs = []
+    for l in range(L, 0, -1):
+        if l < L or not linear_out:
+            act = net.sigma(l)
+            jac = sp.Identity(net.n(l)) if act.is_linear else DiagMatrix(sigma_prime(l, row("z", l, False)))
+            eqs.append(eq(sp.Derivative(s("a", l), s("z", l)), "=", jac))
+        if l > 1:
+            eqs.append(eq(sp.Derivative(lin_of(l), s("a", l - 1)), "=", sp.Transpose(W(l))))
+    eqs.append(eq(_lhs("w_1"), "=", OrderedProduct(sp.MatrixSymbol("x", net.n(0), 1),
+                                                    sp.Derivative(C, lin_of(1)))))
+    words = ("Each factor is the derivative of one forward equation, a Jacobian whose rows are "
+             "the components of the numerator, so the product reads left to right as written. "
+             "A linear part ", row("z", 2, False) if L > 2 else s("a", L), " depends on ",
+             s("a", 1), " through the transposed weights (the material writes ",
+             sp.Derivative(s("a", L), s("a", L - 1)), " as ", W(L),
+             ", the same matrix in the other layout); an activation acts elementwise, so its "
+             "Jacobian is diagonal. The last factor, ", sp.Derivative(s("z", 1), s("w", 1)),
+             ", turns the row ", sp.Derivative(C, lin_of(1)), " into a matrix of the shape of ",
+             W(1), " (the input column times that row):")
+    steps.append(Step("local derivatives", words, tuple(eqs)))
+
+    # the four equations, transposed from the DenseDerivation's column forms
+    eqs = [eq(row("delta", l, False), "=", row_form(d.delta_matrix(l), net, N))
+           for l in range(L, 0, -1)]
+    words = ("With the error ", eq(row("delta", 1, False), "=", sp.Derivative(C, s("z", 1))),
+             " of a layer (the row ", sp.Derivative(C, lin_of(L)), " at the output), the diagonal "
+             "Jacobians become elementwise products, and every layer's error follows from the "
+             "next one's; for each sample (index dropped):")
+    steps.append(Step("backpropagation", words, tuple(eqs)))
+    eqs = []
+    for l in range(L, 0, -1):
+        eqs.append(eq(_lhs(f"b_{l}"), "=", row_form(d.gradient_matrix(f"b_{l}"), net, N)))
+        eqs.append(eq(_lhs(f"w_{l}"), "=", row_form(d.gradient_matrix(f"W_{l}"), net, N)))
+    words = ("The gradients of the biases and weights are the errors, "
+             + ("summed over the samples" if many else "") + ", the weights' with the layer's "
+             "input in front:",)
+    steps.append(Step("backpropagation", words, tuple(eqs)))
+
+    # the closed form of ∂𝓛/∂W_1: every δ substituted, per sample
+    unrolled = row("delta", 1, False)
+    for l in range(1, L + 1):
+        unrolled = unrolled.xreplace({row("delta", l, False): row_form(d.delta_matrix(l), net, N)})
+    if many:
+        unrolled = unrolled.xreplace({row(k, l, False): row(k, l) for k in ("z", "a")
+                                      for l in net.layers})
+    first = sp.MatMul(sp.MatrixSymbol("x,i" if many else "x", net.n(0), 1), unrolled)
+    words = ("Substituting the errors into each other gives the gradient of the first layer's "
+             "weights in one formula; each activation derivative appears once, in network order:",)
+    steps.append(Step("closed forms", words,
+                      (eq(_lhs("w_1"), "=", SampleSum(first, i, N) if many else first),)))
+
+    # bounds: every hidden σ' at most sup|σ'|, so ∂𝓛/∂W_1 carries L-1 such factors
+    hidden = [l for l in range(1, L + 1) if not net.sigma(l).is_linear and (l < L or not linear_out)]
+    sups = {l: derivative_sup(net.sigma(l)) for l in hidden}
+    if hidden and all(v is not None for v in sups.values()):
+        eqs, seen = [], []
+        for l in hidden:
+            act = net.sigma(l)
+            if act in seen:
+                continue
+            seen.append(act)
+            eqs.append(eq(sp.Abs(_sigma_prime(act, act.z, act.parameter)), "<=", sups[l][0]))
+        for l in hidden:
+            eqs.append(eq(Norm(sp.Derivative(s("a", l), s("z", l))), "<=", sups[l][0]))
+        factors = [Norm(sp.Derivative(C, s("a", L)))]
+        for j in range(L, 1, -1):
+            factors.append(Norm(W(j)))
+        coeff = _coefficient([sups[l][0] for l in hidden])
+        bound = OrderedProduct(*([coeff] if coeff != 1 else []), *factors,
+                               Norm(sp.MatrixSymbol("x", net.n(0), 1)))
+        eqs.append(eq(Norm(_lhs("w_1")), "<=", bound))
+        words = ("The activation's derivative is bounded over all real ", sp.Symbol("z"),
+                 " (proven by symgrad bounds), so each diagonal Jacobian has (spectral) norm at "
+                 "most that bound, and the gradient of the first layer's weights carries "
+                 f"{len(hidden)} such factor{'s' if len(hidden) != 1 else ''}, one for every "
+                 "hidden layer between it and the output" + (" (for one sample's term)" if many else "")
+                 + ":")
+        steps.append(Step("bounds", words, tuple(eqs)))
+
+    # concrete: σ'(z) in its output, ∇_ŷ 𝓛 of the loss
+    eqs, seen = [], []
+    for l in hidden:
+        act = net.sigma(l)
+        if act in seen:
+            continue
+        seen.append(act)
+        in_a = _in_output_form(act, _sigma_of(act, act.z, act.parameter))
+        eqs.append(eq(_sigma_prime(act, act.z, act.parameter), "=",
+                      in_a if in_a is not None else act.derivative(act.z, act.parameter)))
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    coeff = sp.cancel(net.cost.derivative(a, y) / (a - y))   # 2 for ‖y − ŷ‖², 1 for ½‖·‖²
+    if not coeff.is_number:
+        raise ValueError(f"the derivative of the cost {net.cost.name} is not a multiple of a - y")
+    yhat, target = row("a", L, False), row("y", sample=False)
+    diff = sp.MatAdd(yhat, sp.MatMul(-1, target))
+    grad = diff if coeff == 1 else OrderedProduct(coeff, diff)
+    eqs.append(eq(CostGradient_of(yhat), "=", grad))
+    words = ("For the concrete activation and loss (per sample):",)
+    steps.append(Step("concrete", words, tuple(eqs)))
+    return tuple(steps)
+
+
+def CostGradient_of(v):
+    """∇_v 𝓛 as the Derivation writes it (:class:`symgrad.dense.CostGradient`)."""
+    from .dense import CostGradient
+    return CostGradient(v)

@@ -24,7 +24,7 @@ from symgrad.derive import OrderedProduct
 from symgrad.network import layer_function
 
 __all__ = ["ParseError", "NotationParser", "normal_form", "split_block", "display_blocks",
-           "check_document"]
+           "check_document", "DenseNotationParser", "dense_normal_form"]
 
 
 class ParseError(ValueError):
@@ -354,12 +354,15 @@ _RELATION_NAMES = {"=": "=", r"\leq": "<=", "<": "<"}
 def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[str]:
     """Every aligned formula of a lecture document parsed back and compared, whole, with the
     derivation's step it was printed from; returns the problems (empty when all agree)."""
-    from symgrad.steps import derivation_steps
-    steps = derivation_steps(d)
+    from symgrad.dense import DenseDerivation
+    from symgrad.steps import dense_steps, derivation_steps
+    dense = isinstance(d, DenseDerivation)
+    steps = dense_steps(d) if dense else derivation_steps(d)
     blocks = display_blocks(text, fmt)
     if len(blocks) != len(steps):
         return [f"{len(blocks)} formula blocks for {len(steps)} steps"]
-    parser = NotationParser(notation, d.L)
+    parser = DenseNotationParser(d.L) if dense else NotationParser(notation, d.L)
+    normal = dense_normal_form if dense else normal_form
     problems = []
     for k, (step, block) in enumerate(zip(steps, blocks)):
         try:
@@ -388,6 +391,222 @@ def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[st
                 except (ParseError, KeyError, TypeError, ValueError) as exc:
                     problems.append(f"step {k}: cannot parse {got!r}: {exc}")
                     continue
-                if value != normal_form(want):
-                    problems.append(f"step {k}: {got!r} reads {value}, derived {normal_form(want)}")
+                if value != normal(want):
+                    problems.append(f"step {k}: {got!r} reads {value}, derived {normal(want)}")
     return problems
+
+
+# -- the matrix notation of a dense network (row convention, shared/REFERENCE.md §2) -------------
+#
+# Matrices do not commute, so the dense parser builds non-commutative symbols named as
+# symgrad.dense names them (h̃_{2,i} -> z_2,i, ŷ -> a_L, x_i -> x,i, W_3 -> W_3, 𝓛 -> C), and
+# each operation as an undefined function: T(X) for Xᵀ, odot(A, B) for A ⊙ B, D(A, B) for
+# ∂A/∂B, nabla(v) for ∇_v 𝓛, diag, norm, sqnorm, Sum(body, i, N), sigmoid(X), sigmoid_prime(X).
+# A product keeps its order, so a factor moved, lost or doubled reads differently.
+
+def _nc(name: str) -> sp.Symbol:
+    return sp.Symbol(name, commutative=False)
+
+
+def _op(name: str):
+    return sp.Function(name, commutative=False)
+
+
+class DenseNotationParser(NotationParser):
+    """Parse one formula of a dense network's matrix lecture."""
+
+    def __init__(self, depth: int):
+        super().__init__("matrix", depth)
+
+    _STOP = NotationParser._STOP | {r"\odot", r"\right"}
+
+    def expr(self) -> sp.Expr:
+        sign = 1
+        if self.peek() == "-":
+            self.take()
+            sign = -1
+        out = sign * self.hadamard()
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            t = self.hadamard()
+            out = out + t if op == "+" else out - t
+        return out
+
+    def hadamard(self) -> sp.Expr:
+        out = self.term()
+        while self.peek() == r"\odot":
+            self.take()
+            out = _op("odot")(out, self.term())
+        return out
+
+    def power(self) -> sp.Expr:
+        base = self.primary()
+        while self.peek() == "^":
+            self.take()
+            if self.peek() == "{" and self.peek(1) == "T" and self.peek(2) == "}":
+                self.i += 3
+                base = _op("T")(base)
+            else:
+                exp = self.group() if self.peek() == "{" else sp.Integer(self.take())
+                base = base ** exp
+        return base
+
+    def primary(self) -> sp.Expr:
+        t = self.peek()
+        if t == r"\left" and self.peek(1) == r"\lVert":
+            self.i += 2
+            inner = self.expr()
+            self.take(r"\right")
+            self.take(r"\rVert")
+            if self.peek() == "_":
+                self.take()
+                if self.raw_group() != "2":
+                    raise ParseError("only the 2-norm")
+                self.take("^")
+                if self.raw_group() != "2":
+                    raise ParseError("only the squared 2-norm")
+                return _op("sqnorm")(inner)
+            return _op("norm")(inner)
+        if t == r"\nabla":
+            self.take()
+            self.take("_")
+            self.take("{")
+            v = self.symbol()
+            self.take("}")
+            if self.symbol() != _nc("C"):
+                raise ParseError("only the gradient of the loss")
+            return _op("nabla")(v)
+        if t == r"\sum":
+            self.take()
+            self.take("_")
+            self.take("{")
+            var = self.symbol()
+            self.take("=")
+            if self.take() != "1":
+                raise ParseError("sums start at 1")
+            self.take("}")
+            self.take("^")
+            hi = self.group()
+            return _op("Sum")(self.hadamard(), var, hi)
+        if t == r"\operatorname" and [self.peek(k) for k in range(1, 7)] == list("{diag}"):
+            self.i += 7
+            self.take(r"\left")
+            self.take("(")
+            inner = self.expr()
+            self.take(r"\right")
+            self.take(")")
+            return _op("diag")(inner)
+        return super().primary()
+
+    def fraction(self) -> sp.Expr:
+        if self.peek(2) == r"\partial":
+            self.take(r"\frac")
+            self.take("{")
+            self.take(r"\partial")
+            num = self.symbol()
+            self.take("}")
+            self.take("{")
+            self.take(r"\partial")
+            den = self.symbol()
+            self.take("}")
+            return _op("D")(num, den)
+        return super().fraction()
+
+    def activation(self) -> sp.Expr:
+        head = self.take()
+        if head not in _HEADS:
+            raise ParseError(f"unknown function {head!r}")
+        name = _HEADS[head]
+        if self.peek() == "'":
+            self.take()
+            name += "_prime"
+        self.take("(")
+        arg = self.expr()
+        self.take(")")
+        return _op(name)(arg)
+
+    def symbol(self) -> sp.Expr:
+        t = self.take()
+        L = self.depth
+        if t == r"\mathcal":
+            if self.raw_group() != "L":
+                raise ParseError("only \\mathcal{L}")
+            return _nc("C")
+        if t in (r"\hat", r"\tilde"):
+            what = self.raw_group()
+            if (t, what) not in ((r"\hat", "y"), (r"\tilde", "h")):
+                raise ParseError(f"not a symbol: {t}{{{what}}}")
+            kind = "z" if t == r"\tilde" else None
+        elif t in ("h", "W", "b", r"\delta"):
+            kind = {"h": "a", r"\delta": "delta"}.get(t, t)
+        elif t in ("x", "y", "I", "z", "i", "N"):
+            if self.peek() == "_":
+                if t not in ("x", "y"):
+                    raise ParseError(f"{t}_... is not a symbol of the matrix notation")
+                self.take()
+                return _nc(f"{t},{self.raw_group() if self.peek() == '{' else self.take()}")
+            return _nc(t)
+        else:
+            raise ParseError(f"not a symbol: {t!r}")
+        if kind is None:                                   # ŷ or ŷ_i
+            if self.peek() == "_":
+                self.take()
+                return _nc(f"a_{L},{self.raw_group()}")
+            return _nc(f"a_{L}")
+        self.take("_")
+        index = self.raw_group() if self.peek() == "{" else self.take()
+        return _nc(f"{kind}_{index}")
+
+
+def dense_normal_form(expr) -> sp.Expr:
+    """A dense lecture step's display expression rebuilt the way :class:`DenseNotationParser`
+    builds it (see the comment above)."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    f = dense_normal_form
+    name = type(expr).__name__
+    if isinstance(expr, (sp.MatrixSymbol, sp.Symbol)):
+        n = expr.name
+        return _nc("W" + n[1:] if n.startswith("w_") else n)
+    if isinstance(expr, (OrderedProduct, sp.MatMul)):
+        return sp.Mul(*[f(a) for a in expr.args])
+    if isinstance(expr, sp.MatAdd):
+        return sp.Add(*[f(a) for a in expr.args])
+    if isinstance(expr, sp.Transpose):
+        return _op("T")(f(expr.arg))
+    if isinstance(expr, sp.HadamardProduct):
+        out = f(expr.args[0])
+        for a in expr.args[1:]:
+            out = _op("odot")(out, f(a))
+        return out
+    if isinstance(expr, sp.Identity):
+        return _nc("I")
+    if isinstance(expr, DiagMatrix):
+        return _op("diag")(f(expr.args[0]))
+    if isinstance(expr, ElementwiseApplyFunction):
+        fn = expr.function
+        body = fn.expr if isinstance(fn, sp.Lambda) else None
+        if isinstance(body, sp.Derivative):                # σ'(z) elementwise
+            return _op(body.expr.func.__name__ + "_prime")(f(expr.expr))
+        head = body.func.__name__ if body is not None else fn.__name__
+        return _op(head)(f(expr.expr))                     # σ(z) elementwise
+    if isinstance(expr, sp.Derivative):
+        inner, (var,) = expr.expr, expr.variables
+        if isinstance(inner, sp.core.function.AppliedUndef):   # σ'(z), scalar
+            return _op(inner.func.__name__ + "_prime")(f(var))
+        return _op("D")(f(inner), f(var))
+    if isinstance(expr, sp.core.function.AppliedUndef):
+        return _op(expr.func.__name__)(*[f(a) for a in expr.args])
+    if name == "CostGradient":
+        return _op("nabla")(f(expr.output))
+    if name == "SampleSum":
+        return _op("Sum")(f(expr.term), f(expr.index), f(expr.count))
+    if name == "SquaredNorm":
+        return _op("sqnorm")(f(expr.args[0]))
+    if name == "Norm":
+        return _op("norm")(f(expr.args[0]))
+    if expr.is_Number:
+        return expr
+    if expr.args:
+        return expr.func(*[f(a) for a in expr.args])
+    return expr

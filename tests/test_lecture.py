@@ -19,7 +19,8 @@ import pytest
 
 from symgrad import Chain, derive
 from symgrad.cli import main
-from symgrad.lecture import DOCUMENTS, MARKERS, lecture
+from symgrad.dense import Dense, derive_dense
+from symgrad.lecture import DOCUMENTS, MARKERS, derivation_of, lecture, network_of
 from symgrad.lecture import main as lecture_main
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -107,8 +108,13 @@ def test_derivations_are_up_to_date(regenerated):
 
 
 def test_derivations_cover_the_required_cases():
-    specs = {stem: (Chain(**spec), notation) for stem, spec, notation in DOCUMENTS}
-    nets = [n for n, _ in specs.values()]
+    specs = {stem: (network_of(spec), notation) for stem, spec, notation in DOCUMENTS}
+    nets = [n for n, _ in specs.values() if isinstance(n, Chain)]
+    dense = [n for n, _ in specs.values() if isinstance(n, Dense)]
+    # the material's three-layer network (shared/REFERENCE.md §2)
+    assert any(n.widths[0] > 1 and n.L == 3 and [a.name for a in n.activations]
+               == ["sigmoid", "sigmoid", "linear"] and n.cost_name == "squared-error"
+               and n.samples > 1 for n in dense)
     assert any(n.depth == 4 and not n.mixed and n.activations[0].name == "sigmoid"
                and n.cost.name == "quadratic" for n in nets)
     for act in ("tanh", "relu"):
@@ -134,14 +140,16 @@ def test_every_document_carries_its_command_and_marker():
         for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
             first = (DERIVATIONS / (stem + ext)).read_text(encoding="utf-8").splitlines()[0]
             assert first.startswith(MARKERS[fmt])
-            assert f"--depth {spec['depth']}" in first and f"--format {fmt}" in first
+            shape = (f"--widths {','.join(map(str, spec['widths']))}" if "widths" in spec
+                     else f"--depth {spec['depth']}")
+            assert shape in first and f"--format {fmt}" in first
 
 
 # -- parse back: every formula equals what was derived ---------------------------------------
 
 @pytest.mark.parametrize("stem,spec,notation", DOCUMENTS, ids=DOC_IDS)
 def test_documents_parse_back_to_the_derivation(stem, spec, notation):
-    d = derive(Chain(**spec))
+    d = derivation_of(network_of(spec))
     for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
         text = (DERIVATIONS / (stem + ext)).read_text(encoding="utf-8")
         assert check_document(text, fmt, d, notation) == []
@@ -183,6 +191,132 @@ def test_parse_back_catches_a_doubled_factor_in_the_matrix_notation():
     bad = _corrupt(text, r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}}",
                    r"\frac{\partial h_{2}}{\partial h_{2}}")
     assert check_document(bad, "markdown", d, "matrix") != []
+
+
+THREE_LAYER = dict(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
+                   cost="squared-error", samples=4)
+
+
+@pytest.mark.parametrize("old,new", [
+    # ∂h_2/∂h_2 repeated in the chain rule, the published slides' mistake
+    (r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}",
+     r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} \cdot \frac{\partial h_{2}}{\partial h_{2}} "
+     r"\cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}"),
+    # ∂h_2/∂h_2 in place of ∂h_2/∂h̃_2
+    (r"\frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial \tilde{h}_{2}}",
+     r"\frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial h_{2}}"),
+    # two factors of the chain swapped (matrices do not commute)
+    (r"\frac{\partial \tilde{h}_{2}}{\partial h_{1}} \cdot \frac{\partial h_{1}}{\partial \tilde{h}_{1}}",
+     r"\frac{\partial h_{1}}{\partial \tilde{h}_{1}} \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}"),
+    # the column convention's W_3ᵀ δ_3 in the row convention
+    (r"\left(\delta_{3} W_{3}^{T}\right)", r"\left(W_{3}^{T} \delta_{3}\right)"),
+    # a lost transpose
+    (r"\sum_{i=1}^{N} h_{1,i}^{T} \delta_{2,i}", r"\sum_{i=1}^{N} h_{1,i} \delta_{2,i}"),
+    # a lost backslash
+    (r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}",
+     r"rac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}"),
+    # a wrong bound: one sigmoid factor in place of two
+    (r"\left(\frac{1}{4}\right)^{2}", r"\frac{1}{4}"),
+    # a wrong local factor: σ' ≤ 1/4 printed as 1
+    (r"\right\rVert &\leq \frac{1}{4}", r"\right\rVert &\leq 1"),
+])
+def test_parse_back_catches_a_corrupted_three_layer_formula(old, new):
+    d = derive_dense(Dense(**THREE_LAYER))
+    for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
+        text = (DERIVATIONS / f"three-layer-matrix{ext}").read_text(encoding="utf-8")
+        assert check_document(text, fmt, d) == []
+        assert check_document(_corrupt(text, old, new), fmt, d) != []
+
+
+def test_three_layer_document_reads_like_the_material():
+    text = (DERIVATIONS / "three-layer-matrix.tex").read_text(encoding="utf-8")
+    for row in [r"\tilde{h}_{1,i} &= x_{i}^{T} W_{1} + b_{1}",
+                r"h_{1,i} &= \sigma(\tilde{h}_{1,i})",
+                r"\hat{y}_{i} &= h_{2,i} W_{3} + b_{3}",
+                r"\mathcal{L} &= \sum_{i=1}^{N} \left\lVert y_{i} - \hat{y}_{i}\right\rVert_{2}^{2}",
+                # the chain rule of shared/REFERENCE.md §2, every factor once
+                r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}{\partial \hat{y}}"
+                r" \cdot \frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial \tilde{h}_{2}}"
+                r" \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}} \cdot \frac{\partial h_{1}}{\partial \tilde{h}_{1}}"
+                r" \cdot \frac{\partial \tilde{h}_{1}}{\partial W_{1}}",
+                r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} &= \operatorname{diag}\left(\sigma'(\tilde{h}_{2})\right)",
+                r"\frac{\partial \hat{y}}{\partial h_{2}} &= W_{3}^{T}",
+                r"\delta_{2} &= \left(\delta_{3} W_{3}^{T}\right) \odot \sigma'(\tilde{h}_{2})",
+                r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \sum_{i=1}^{N} x_{i} \delta_{1,i}",
+                r"\left|{\sigma'(z)}\right| &\leq \frac{1}{4}",
+                r"\nabla_{\hat{y}} \mathcal{L} &= 2 \cdot \left(\hat{y} - y\right)"]:
+        assert row in text, row
+    assert r"\partial h_{2}}{\partial h_{2}}" not in text and "rac{" not in text.replace(r"\frac{", "")
+
+
+def test_three_layer_row_forms_are_the_dense_derivation_transposed():
+    """The printed row forms, evaluated on random numbers, equal the DenseDerivation's column
+    forms transposed (W_row = W_colᵀ): δ_2 = (δ_3 W_3ᵀ) ⊙ σ'(h̃_2) and ∂𝓛/∂W_l = h_{l-1}ᵀ δ_l."""
+    import numpy as np
+    import sympy as sp
+    from symgrad.steps import row_form
+    net = Dense(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
+                cost="squared-error")
+    d = derive_dense(net)
+    rng = np.random.default_rng(7)
+    values = {}
+    for sym in [net.W(3), net.delta(3), net.z(2), net.delta(2), net.a(1)]:
+        values[sym] = rng.normal(size=sym.shape)
+    sig = lambda z: 1 / (1 + np.exp(-z))
+
+    def evaluate(e, col: bool):
+        if isinstance(e, sp.MatrixSymbol):
+            v = values[next(s for s in values if s.name == e.name)]
+            return v if (col or v.shape == e.shape) else v.T
+        if isinstance(e, sp.Transpose):
+            return evaluate(e.arg, col).T
+        if isinstance(e, sp.MatMul):
+            out = evaluate(e.args[0], col)
+            for a in e.args[1:]:
+                out = out @ evaluate(a, col)
+            return out
+        if isinstance(e, sp.HadamardProduct):
+            return evaluate(e.args[0], col) * evaluate(e.args[1], col)
+        z = evaluate(e.expr, col)                      # σ'(z) elementwise
+        return sig(z) * (1 - sig(z))
+
+    col = evaluate(d.delta_matrix(2), True)
+    row = evaluate(row_form(d.delta_matrix(2), net), False)
+    assert row.shape == (1, 4) and np.allclose(row, col.T, rtol=1e-15, atol=0)
+    col = evaluate(d.gradient_matrix("W_2"), True)
+    row = evaluate(row_form(d.gradient_matrix("W_2"), net), False)
+    assert row.shape == (4, 4) and np.allclose(row, col.T, rtol=1e-15, atol=0)
+    assert not np.allclose(row, col, rtol=1e-3)       # the transpose matters here
+
+
+def test_lecture_with_widths_writes_the_three_layer_document(tmp_path):
+    out = tmp_path / "three.tex"
+    assert main(["lecture", "--widths", "3,4,4,2", "--activations", "sigmoid,sigmoid,linear",
+                 "--cost", "squared-error", "--samples-in-loss", "4", "--notation", "matrix",
+                 "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == \
+        (DERIVATIONS / "three-layer-matrix.tex").read_text(encoding="utf-8")
+    md = tmp_path / "three.md"                      # --notation matrix is the default for --widths
+    assert main(["lecture", "--widths", "3,4,4,2", "--activations", "sigmoid,sigmoid,linear",
+                 "--cost", "squared-error", "--samples-in-loss", "4", "-o", str(md)]) == 0
+    assert md.read_text(encoding="utf-8") == \
+        (DERIVATIONS / "three-layer-matrix.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--widths", "3,4,2", "--notation", "nielsen"], "notation='nielsen': a dense network"),
+    (["--widths", "3,4,2", "--cost", "softmax-cross-entropy"], "cost='softmax-cross-entropy':"),
+    (["--widths", "3,4,2", "--cost", "cross-entropy"], "cost='cross-entropy':"),
+    (["--widths", "3,4,2", "--activations", "prelu,linear"], "activations='prelu,linear':"),
+    (["--widths", "3,0,2"], "widths='3,0,2': every width must be an integer >= 1"),
+    (["--widths", "3,4,2", "--activations", "tanh"], "activations='tanh': 1 given"),
+])
+def test_lecture_with_widths_bad_input_is_one_line(args, needle, tmp_path, capsys):
+    out = tmp_path / "x.tex"
+    assert main(["lecture", *args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symgrad: error:") and err.count("\n") == 1 and needle in err, err
+    assert not out.exists()
 
 
 # -- pdflatex ---------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """``symgrad lecture``: the derivation step by step as a LaTeX article or a Markdown page."""
 from __future__ import annotations
 
-from ..derive import derive
-from ..lecture import FORMATS, MARKERS, check_lecture_depth, lecture
+from ..activations import UsageError
+from ..lecture import FORMATS, MARKERS, check_lecture_depth, derivation_of, is_dense, lecture
 from ..printing import NOTATIONS
 from .common import add_network_options, choice, network_from_args, write_output
 
@@ -20,9 +20,9 @@ def register(sub) -> None:
     p.add_argument("--format", "-f", default=None, type=choice("format", FORMATS),
                    help="tex (a standalone article for pdflatex) or markdown ($$ blocks for "
                         "KaTeX and MathJax); default: from the -o file name, else tex")
-    p.add_argument("--notation", "-n", default="nielsen", type=choice("notation", NOTATIONS),
-                   help="nielsen (z_l, a_l, w_l, b_l, C; default) or matrix (the tilde style: "
-                        "h~_l, h_l, W_l, y^, L)")
+    p.add_argument("--notation", "-n", default=None, type=choice("notation", NOTATIONS),
+                   help="nielsen (z_l, a_l, w_l, b_l, C; the default for --depth) or matrix "
+                        "(the tilde style: h~_l, h_l, W_l, y^, L; the only one for --widths)")
     p.add_argument("--output", "-o", default=None, metavar="FILE",
                    help="write to FILE (whole or not at all) instead of standard output")
     p.add_argument("--force", action="store_true",
@@ -34,8 +34,14 @@ def run(args) -> int:
     fmt = args.format
     if fmt is None:
         fmt = "markdown" if (args.output or "").lower().endswith((".md", ".markdown")) else "tex"
-    net = network_from_args(args)
+    net = network_from_args(args, dense=True)
     check_lecture_depth(net.depth)
-    text = lecture(derive(net), fmt, args.notation)
+    dense = is_dense(net)
+    notation = args.notation or ("matrix" if dense else "nielsen")
+    if dense and notation != "matrix":
+        raise UsageError(f"notation={notation!r}: a dense network (--widths) is written in the "
+                         "matrix notation, the row convention of the material; use --notation "
+                         "matrix")
+    text = lecture(derivation_of(net), fmt, notation)
     write_output(text, args.output, force=args.force, marker=MARKERS[fmt])
     return 0
