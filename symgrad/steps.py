@@ -724,18 +724,11 @@ def dense_steps(d) -> tuple[Step, ...]:
              "input in front:",)
     steps.append(Step("backpropagation", words, tuple(eqs)))
 
-    # the closed form of ∂𝓛/∂W_1: every δ substituted, per sample
-    unrolled = row("delta", 1, False)
-    for l in range(1, L + 1):
-        unrolled = unrolled.xreplace({row("delta", l, False): row_form(d.delta_matrix(l), net, N)})
-    if many:
-        unrolled = unrolled.xreplace({row(k, l, False): row(k, l) for k in ("z", "a")
-                                      for l in net.layers})
-    first = sp.MatMul(sp.MatrixSymbol("x,i" if many else "x", net.n(0), 1), unrolled)
-    words = ("Substituting the errors into each other gives the gradient of the first layer's "
-             "weights in one formula; each activation derivative appears once, in network order:",)
-    steps.append(Step("closed forms", words,
-                      (eq(_lhs("w_1"), "=", SampleSum(first, i, N) if many else first),)))
+    # the closed form of ∂𝓛/∂W_1: every δ substituted, per sample (one line up to three
+    # layers; deeper, the nested parentheses stop being a formula anyone reads)
+    if L <= MAX_UNROLLED_DENSE:
+        steps.append(_dense_unrolled(d, row, N, i, many))
+
 
     # bounds: every hidden σ' at most sup|σ'|, so ∂𝓛/∂W_1 carries L-1 such factors
     hidden = [l for l in range(1, L + 1) if not net.sigma(l).is_linear and (l < L or not linear_out)]
@@ -786,6 +779,28 @@ def dense_steps(d) -> tuple[Step, ...]:
     words = ("For the concrete activation and loss (per sample):",)
     steps.append(Step("concrete", words, tuple(eqs)))
     return tuple(steps)
+
+
+#: the dense lecture writes ∂𝓛/∂W_1 with every δ substituted up to this many layers
+MAX_UNROLLED_DENSE = 3
+
+
+def _dense_unrolled(d, row, N, i, many) -> Step:
+    """∂𝓛/∂W_1 = Σ_i x_i (((∇_{ŷ_i} 𝓛) W_3ᵀ ⊙ σ'(h̃_{2,i})) W_2ᵀ ⊙ σ'(h̃_{1,i})): the row forms
+    of the Derivation's δ_l substituted into each other."""
+    from .dense import SampleSum
+    net = d.network
+    unrolled = row("delta", 1, False)
+    for l in range(1, net.L + 1):
+        unrolled = unrolled.xreplace({row("delta", l, False): row_form(d.delta_matrix(l), net, N)})
+    if many:
+        unrolled = unrolled.xreplace({row(k, l, False): row(k, l) for k in ("z", "a")
+                                      for l in net.layers})
+    first = sp.MatMul(sp.MatrixSymbol("x,i" if many else "x", net.n(0), 1), unrolled)
+    words = ("Substituting the errors into each other gives the gradient of the first layer's "
+             "weights in one formula; each activation derivative appears once, in network order:",)
+    return Step("closed forms", words,
+                (eq(_lhs("w_1"), "=", SampleSum(first, i, N) if many else first),))
 
 
 def CostGradient_of(v):

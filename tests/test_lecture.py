@@ -440,3 +440,13 @@ def test_lecture_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith("symgrad: error:") and err.count("\n") == 1 and needle in err, err
     assert not out.exists()                                         # nothing half-written
+
+
+def test_a_wide_network_is_proven_at_narrow_widths_and_says_so(tmp_path):
+    # Nielsen's MNIST shape: the printed forms do not mention the widths; the proof runs at 3,3,3,3
+    out = tmp_path / "mnist.md"
+    assert main(["lecture", "--widths", "784,30,30,10", "--samples-in-loss", "100",
+                 "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "(at widths 3, 3, 3, 3 and N = 2:" in text and "N = 100 here" in text
+    assert check_document(text, "markdown", derive_dense(Dense([784, 30, 30, 10], samples=100))) == []

@@ -197,3 +197,63 @@ def test_no_bound_step_without_a_short_exact_sup(name):
     assert derivative_sup(get_activation(name)) is None
     assert not [s for s in derivation_steps(derive(Chain(depth=3, activation=name)))
                 if s.group == "bounds"]
+
+
+# -- the matrix lecture of a dense network ----------------------------------------------------
+
+from symgrad.dense import Dense, derive_dense  # noqa: E402
+from symgrad.dense_printing import DenseMatrixLatexPrinter  # noqa: E402
+from symgrad.lecture import lecture  # noqa: E402
+from symgrad.steps import dense_steps, row_form  # noqa: E402
+from notation_parser import DenseNotationParser, check_document, dense_normal_form  # noqa: E402
+
+DENSE_ACTIVATIONS = ["sigmoid", "tanh", "relu", "softplus", "linear", "elu", "silu"]
+
+
+def test_dense_matrix_printer_writes_the_row_convention():
+    net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "sse", samples=4)
+    d = derive_dense(net)
+    p = DenseMatrixLatexPrinter({"depth": 3})
+    assert p.doprint(row_form(d.delta_matrix(1), net)) == \
+        r"\left(\delta_{2} W_{2}^{T}\right) \odot \sigma'(\tilde{h}_{1})"
+    assert p.doprint(row_form(d.delta_matrix(3), net)) == r"\nabla_{\hat{y}} \mathcal{L}"
+    assert p.doprint(row_form(d.gradient_matrix("W_1"), net)) == r"\sum_{i=1}^{N} x_{i} \delta_{1,i}"
+    assert p.doprint(row_form(d.gradient_matrix("W_3"), net)) == \
+        r"\sum_{i=1}^{N} h_{2,i}^{T} \delta_{3,i}"
+    forward = dense_steps(d)[0].equations
+    assert [p.doprint(e.terms[1]) for e in forward][:1] == [r"x_{i}^{T} W_{1} + b_{1}"]
+    assert p.doprint(forward[-1].terms[1]) == \
+        r"\sum_{i=1}^{N} \left\lVert y_{i} - \hat{y}_{i}\right\rVert_{2}^{2}"
+    # shapes: the row convention's W_l is n_{l-1} × n_l, the transpose of the column W_l
+    assert row_form(net.W(1), net).shape == (3, 4) and net.W(1).shape == (4, 3)
+
+
+def test_dense_parser_keeps_the_order_of_matrix_products():
+    parser = DenseNotationParser(3)
+    a = parser.parse(r"\left(\delta_{3} W_{3}^{T}\right) \odot \sigma'(\tilde{h}_{2})")
+    b = parser.parse(r"\left(W_{3}^{T} \delta_{3}\right) \odot \sigma'(\tilde{h}_{2})")
+    assert a != b
+    net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "sse")
+    assert a == dense_normal_form(row_form(derive_dense(net).delta_matrix(2), net))
+    with pytest.raises(ParseError):
+        parser.parse(r"rac{\partial \mathcal{L}}{\partial W_{1}}")
+
+
+@st.composite
+def dense_networks(draw, *, max_layers: int = 4, max_width: int = 3):
+    L = draw(st.integers(1, max_layers))
+    widths = draw(st.lists(st.integers(1, max_width), min_size=L + 1, max_size=L + 1))
+    acts = draw(st.lists(st.sampled_from(DENSE_ACTIVATIONS), min_size=L, max_size=L))
+    cost = draw(st.sampled_from(["squared-error", "quadratic"]))
+    return Dense(widths, acts, cost, samples=draw(st.integers(1, 3)))
+
+
+@settings(deadline=None, max_examples=15)
+@given(dense_networks(), st.sampled_from(["tex", "markdown"]))
+def test_dense_lectures_parse_back_and_a_doubled_factor_fails(net, fmt):
+    d = derive_dense(net)
+    text = lecture(d, fmt, "matrix")
+    assert check_document(text, fmt, d) == []
+    first = r"\frac{\partial \mathcal{L}}{\partial \hat{y}} \cdot "
+    assert first in text
+    assert check_document(text.replace(first, first + first, 1), fmt, d) != []
