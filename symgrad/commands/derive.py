@@ -47,31 +47,28 @@ def derivation_json(d, proofs) -> dict:
     }
 
 
+def _show(args, d, to_json, prove, printers) -> int:
+    """Print a derivation in the chosen format (JSON carries the proofs)."""
+    out = emit(to_json(d, prove(d))) if args.format == "json" else printers[args.format](d)
+    print(out, end="")
+    return 0
+
+
 def run_dense(args, net) -> int:
     """``derive --widths ...``: the four equations per layer, matrix and component forms."""
     from ..dense import derive_dense
     from ..dense_printing import (dense_derivation_json, latex_dense_derivation,
                                   markdown_dense_derivation, text_dense_derivation)
     from ..dense_proofs import prove_dense_all
-    d = derive_dense(net)
-    if args.format == "json":
-        print(emit(dense_derivation_json(d, prove_dense_all(d))), end="")
-        return 0
-    out = {"text": text_dense_derivation, "latex": latex_dense_derivation,
-           "markdown": markdown_dense_derivation}[args.format](d)
-    print(out, end="")
-    return 0
+    return _show(args, derive_dense(net), dense_derivation_json, prove_dense_all,
+                 {"text": text_dense_derivation, "latex": latex_dense_derivation,
+                  "markdown": markdown_dense_derivation})
 
 
 def run(args) -> int:
     net = network_from_args(args, dense=True)
     if type(net).__name__ == "Dense":
         return run_dense(args, net)
-    d = derive(net)
-    if args.format == "json":
-        print(emit(derivation_json(d, prove_all(d))), end="")
-        return 0
-    out = {"text": text_derivation, "latex": latex_derivation,
-           "markdown": markdown_derivation}[args.format](d)
-    print(out, end="")
-    return 0
+    return _show(args, derive(net), derivation_json, prove_all,
+                 {"text": text_derivation, "latex": latex_derivation,
+                  "markdown": markdown_derivation})
