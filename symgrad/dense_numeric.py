@@ -40,7 +40,7 @@ from .activations import Activation, UsageError
 from .dense import Dense, DenseDerivation, Softmax, derive_dense
 
 __all__ = ["random_parameters", "random_batch", "check_parameters", "check_batch", "forward",
-           "cost", "gradients", "gradients_mp", "cost_mp", "finite_differences",
+           "cost", "gradients", "gradients_mp", "gradients_mp_decimal", "cost_mp", "finite_differences",
            "compare_gradients", "TOLERANCES", "Plan", "plan", "DenseCheck", "check_dense"]
 
 #: relative tolerances against the 50-digit reference, per dtype (named, as in jax's tests)
@@ -380,50 +380,88 @@ def gradients_mp(network, params: dict, x, y, *, dps: int = 50) -> dict:
         raise UsageError(f"network={network!r}: must be a Dense network or its DenseDerivation")
     params = check_parameters(net, params)
     x, y = check_batch(net, x, y)
-    L = net.L
     with mpmath.workdps(dps):
-        P = _mp_params(net, params)
-        G = {}
+        return _mp_backprop(net, _mp_params(net, params), _mp_rows(x), _mp_rows(y))
+
+
+def gradients_mp_decimal(network, params: dict, x, y, *, dps: int = 50) -> dict:
+    """Like :func:`gradients_mp`, but the parameters and the batch are read exactly as
+    given -- nested lists (W_l as rows, x and y as N rows) of decimal strings, ints,
+    Fractions or ``mpf`` -- at ``dps`` digits, never through a float; the result also holds
+    ``"cost"``.  This is what test vectors are computed from.
+
+    >>> from symgrad.dense import Dense
+    >>> g = gradients_mp_decimal(Dense([1, 1], "linear"), {"W_1": [["0.1"]], "b_1": ["0"]},
+    ...                          [["3"]], [["0"]], dps=30)
+    >>> # z = 0.3 exactly as written, C = z²/2: ∂C/∂w = z a_0 = 0.9, ∂C/∂b = z, C = 0.045
+    >>> [mpmath.nstr(v, 25) for v in (g["W_1"][0][0], g["b_1"][0], g["cost"])]
+    ['0.9', '0.3', '0.045']
+    """
+    net = network.network if isinstance(network, DenseDerivation) else network
+    if not isinstance(net, Dense):
+        raise UsageError(f"network={network!r}: must be a Dense network or its DenseDerivation")
+    with mpmath.workdps(dps):
+        def mp(v):   # a decimal string at this precision; ints and Fractions exactly
+            if hasattr(v, "denominator") and not isinstance(v, bool):
+                return mpmath.mpf(int(v.numerator)) / int(v.denominator)
+            return mpmath.mpf(v)
+        P = {}
         for name in net.parameter_names():
-            shape = net.parameter_shape(name)
-            G[name] = ([[mpmath.mpf(0)] * shape[1] for _ in range(shape[0])] if len(shape) == 2
-                       else [mpmath.mpf(0)] * shape[0] if shape else [mpmath.mpf(0)])
-        xs, ys = _mp_rows(x), _mp_rows(y)
-        for x_i, y_i, layers in zip(xs, ys, _mp_forward(net, P, xs)):
-            zL, aL = layers[-1]
-            act = net.sigma(L)
-            if net.softmax_output:
-                dC_da, delta = None, [a - t for a, t in zip(aL, y_i)]      # δ_L = a_L − y
-            else:
-                dC_da = [net.cost.mp_derivative(a, t) for a, t in zip(aL, y_i)]
-                delta = [d * act.mp_derivative(z, P.get(f"alpha_{L}"))    # σ_L'(z) ∂C/∂a
-                         for d, z in zip(dC_da, zL)]
-            for l in range(L, 0, -1):
-                a_prev = x_i if l == 1 else layers[l - 2][1]
-                z_l = layers[l - 1][0]
-                if net.has_slope(l):
-                    f = net.sigma(l)
-                    slope = [mpmath.diff(lambda al: f.mp(z, al), P[f"alpha_{l}"]) for z in z_l]
-                    G[f"alpha_{l}"][0] += mpmath.fsum(s * d for s, d in zip(slope, dC_da))
-                Wg, bg = G[f"W_{l}"], G[f"b_{l}"]
-                for j, dj in enumerate(delta):
-                    bg[j] += dj                                             # δ^l_j
-                    row = Wg[j]
-                    for k, ak in enumerate(a_prev):
-                        row[k] += ak * dj                                   # a^{l-1}_k δ^l_j
-                if l > 1:
-                    W = P[f"W_{l}"]
-                    act = net.sigma(l - 1)
-                    # ∂C/∂a^{l-1}_k = Σ_j w^l_{jk} δ^l_j;  δ^{l-1}_k = σ'(z^{l-1}_k) ∂C/∂a^{l-1}_k
-                    dC_da = [mpmath.fsum(W[j][k] * delta[j] for j in range(len(delta)))
-                             for k in range(len(a_prev))]
-                    alpha = P.get(f"alpha_{l - 1}")
-                    delta = [d * act.mp_derivative(z, alpha)
-                             for d, z in zip(dC_da, layers[l - 2][0])]
-        for name in net.parameter_names():
-            if net.parameter_shape(name) == ():
-                G[name] = G[name][0]
+            kind, _ = net.parameter(name)
+            v = params[name]
+            P[name] = ([[mp(u) for u in row] for row in v] if kind == "W"
+                       else [mp(u) for u in v] if kind == "b" else mp(v))
+        xs = [[mp(u) for u in row] for row in x]
+        ys = [[mp(u) for u in row] for row in y]
+        G = _mp_backprop(net, P, xs, ys)
+        G["cost"] = _cost_mp(net, P, xs, ys)
         return G
+
+
+def _mp_backprop(net: Dense, P: dict, xs: list, ys: list) -> dict:
+    """The backward recurrence at mpmath's current precision over mpf parameters ``P`` and
+    samples ``xs``, ``ys`` (lists of rows)."""
+    L = net.L
+    G = {}
+    for name in net.parameter_names():
+        shape = net.parameter_shape(name)
+        G[name] = ([[mpmath.mpf(0)] * shape[1] for _ in range(shape[0])] if len(shape) == 2
+                   else [mpmath.mpf(0)] * shape[0] if shape else [mpmath.mpf(0)])
+    for x_i, y_i, layers in zip(xs, ys, _mp_forward(net, P, xs)):
+        zL, aL = layers[-1]
+        act = net.sigma(L)
+        if net.softmax_output:
+            dC_da, delta = None, [a - t for a, t in zip(aL, y_i)]      # δ_L = a_L − y
+        else:
+            dC_da = [net.cost.mp_derivative(a, t) for a, t in zip(aL, y_i)]
+            delta = [d * act.mp_derivative(z, P.get(f"alpha_{L}"))    # σ_L'(z) ∂C/∂a
+                     for d, z in zip(dC_da, zL)]
+        for l in range(L, 0, -1):
+            a_prev = x_i if l == 1 else layers[l - 2][1]
+            z_l = layers[l - 1][0]
+            if net.has_slope(l):
+                f = net.sigma(l)
+                slope = [mpmath.diff(lambda al: f.mp(z, al), P[f"alpha_{l}"]) for z in z_l]
+                G[f"alpha_{l}"][0] += mpmath.fsum(s * d for s, d in zip(slope, dC_da))
+            Wg, bg = G[f"W_{l}"], G[f"b_{l}"]
+            for j, dj in enumerate(delta):
+                bg[j] += dj                                             # δ^l_j
+                row = Wg[j]
+                for k, ak in enumerate(a_prev):
+                    row[k] += ak * dj                                   # a^{l-1}_k δ^l_j
+            if l > 1:
+                W = P[f"W_{l}"]
+                act = net.sigma(l - 1)
+                # ∂C/∂a^{l-1}_k = Σ_j w^l_{jk} δ^l_j;  δ^{l-1}_k = σ'(z^{l-1}_k) ∂C/∂a^{l-1}_k
+                dC_da = [mpmath.fsum(W[j][k] * delta[j] for j in range(len(delta)))
+                         for k in range(len(a_prev))]
+                alpha = P.get(f"alpha_{l - 1}")
+                delta = [d * act.mp_derivative(z, alpha)
+                         for d, z in zip(dC_da, layers[l - 2][0])]
+    for name in net.parameter_names():
+        if net.parameter_shape(name) == ():
+            G[name] = G[name][0]
+    return G
 
 
 # --- finite differences -----------------------------------------------------------------------

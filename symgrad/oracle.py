@@ -55,7 +55,9 @@ from mpmath import libmp
 
 from .activations import Activation, UsageError
 from .costs import Cost
+from .dense import Dense, Softmax
 from .derive import Derivation, derive
+from .dense_numeric import gradients_mp_decimal, random_batch, random_parameters
 from .network import Chain
 from .numeric import MAX_DIGITS, check_digits, mp_forward, mp_gradients, mp_point, random_point
 
@@ -63,6 +65,7 @@ __all__ = [
     "DEFAULT_DIGITS",
     "SAFETY",
     "FLOOR_FLOAT64",
+    "DENSE_RTOL",
     "VECTORS_FORMAT",
     "RESULTS_FORMAT",
     "Reference",
@@ -95,6 +98,11 @@ VECTORS_FORMAT = "symgrad-vectors/1"
 RESULTS_FORMAT = "symgrad-results/1"
 
 _EPS64 = float(np.finfo(np.float64).eps)
+
+#: the default tolerance of ``verify`` for dense networks, per dtype of the implementation:
+#: |got − expected| relative to the largest |expected| entry of the same array (the scale
+#: dense_numeric.compare_gradients uses; a float64 backprop stays below 1e-12 there)
+DENSE_RTOL = {"float64": 1e-10, "float32": 1e-4, "float16": 5e-2, "bfloat16": 5e-2}
 
 
 # --- decimals --------------------------------------------------------------------------------
@@ -787,35 +795,47 @@ def assert_gradients_close(actual, network, parameters: Mapping | None = None,
 
 # --- networks in files -----------------------------------------------------------------------
 
-def describe_network(net: Chain) -> dict:
-    """The network as a vector file records it: :meth:`Chain.describe` plus the expression
-    of every activation and of the cost (custom ones are named by their expression text).
+def describe_network(net) -> dict:
+    """The network as a vector file records it: :meth:`Chain.describe` (or
+    :meth:`Dense.describe <symgrad.dense.Dense.describe>`) plus the expression of every
+    activation and of the cost (custom ones are named by their expression text; a softmax
+    output with its cross-entropy has no elementwise expression and is named only).
 
     >>> describe_network(Chain(depth=2))["expressions"]
     {'sigmoid': '1/(1 + exp(-z))', 'quadratic': '(a - y)**2/2'}
+    >>> desc = describe_network(Dense([2, 3, 2], "tanh", cost="squared-error", samples=2))
+    >>> desc["kind"], desc["widths"], desc["samples"], desc["expressions"]
+    ('dense', [2, 3, 2], 2, {'tanh': 'tanh(z)', 'squared-error': '(-a + y)**2'})
     """
     out = dict(net.describe())
     expressions = {}
     for act in net.activations:
-        expressions.setdefault(act.name, sp.sstr(act.expression))
-    expressions.setdefault(net.cost.name, sp.sstr(net.cost.expression))
+        if not isinstance(act, Softmax):
+            expressions.setdefault(act.name, sp.sstr(act.expression))
+    if isinstance(net.cost, Cost):
+        expressions.setdefault(net.cost.name, sp.sstr(net.cost.expression))
     out["expressions"] = expressions
     return out
 
 
-def network_from_description(desc, place: str = "network") -> Chain:
-    """The Chain a vector file's ``"network"`` object describes (one-line errors naming the
-    place).
+def network_from_description(desc, place: str = "network"):
+    """The Chain (or Dense network) a vector file's ``"network"`` object describes
+    (one-line errors naming the place).
 
     >>> network_from_description({"kind": "chain", "depth": 2, "activations": ["tanh", "linear"],
     ...                           "cost": "quadratic"})
     Chain(depth=2, activation=['tanh', 'linear'], cost='quadratic')
+    >>> network_from_description({"kind": "dense", "widths": [2, 3, 2], "samples": 2,
+    ...                           "activations": ["tanh", "softmax"],
+    ...                           "cost": "softmax-cross-entropy"})
+    Dense(widths=[2, 3, 2], activations=['tanh', 'softmax'], cost='softmax-cross-entropy', samples=2)
     """
     if not isinstance(desc, Mapping):
         raise UsageError(f"{place}: must be an object with kind, depth, activations, cost")
+    if desc.get("kind", "chain") == "dense":
+        return _dense_from_description(desc, place)
     if desc.get("kind", "chain") != "chain":
-        raise UsageError(f"{place}.kind={desc.get('kind')!r}: only 'chain' networks are "
-                         "supported by this version")
+        raise UsageError(f"{place}.kind={desc.get('kind')!r}: must be 'chain' or 'dense'")
     for key in ("depth", "activations", "cost"):
         if key not in desc:
             raise UsageError(f"{place}: missing {key!r}")
@@ -863,7 +883,9 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
                  scale: float = 1.0, saturate: float = 0.0) -> dict:
     """A test-vector document: ``count`` random points (seeded), each parameter and input
     rounded to a ``digits``-digit decimal string *first*, then the cost and gradients
-    computed from those strings, correct to ``digits`` significant digits.
+    computed from those strings, correct to ``digits`` significant digits.  ``network`` is
+    a Chain, its Derivation or a :class:`~symgrad.dense.Dense` network (nested lists, see
+    :func:`_make_dense_vectors`).
 
     >>> doc = make_vectors(Chain(depth=2), count=1, digits=8)
     >>> doc["format"], doc["digits"], sorted(doc["cases"][0])
@@ -871,13 +893,15 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
     >>> doc["cases"][0]["parameters"]["w_1"]
     '1.2573022e-1'
     """
-    d = _derivation(network)
-    net = d.network
     digits = check_digits(digits)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise UsageError(f"count={count!r}: must be an integer >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed={seed!r}: must be an integer >= 0")
+    if isinstance(network, Dense):
+        return _make_dense_vectors(network, count, seed, digits)
+    d = _derivation(network)
+    net = d.network
     rng = np.random.default_rng(seed)
     cases = []
     with mpmath.workdps(max(digits, 17) + 10):
@@ -965,7 +989,7 @@ def _numbers(obj, names: Sequence[str], place: str) -> dict:
     return {name: str(obj[name]).strip() for name in names}
 
 
-def read_vectors(text: str, what: str = "vectors") -> tuple[Chain, dict]:
+def read_vectors(text: str, what: str = "vectors") -> tuple:
     """Parse and check a vector document; returns the network and the document with every
     number as a string.  Unusable documents are one-line UsageErrors naming the place."""
     doc = _object(read_json(text, what), what)
@@ -985,6 +1009,9 @@ def read_vectors(text: str, what: str = "vectors") -> tuple[Chain, dict]:
         for key in ("inputs", "parameters", "cost", "gradients"):
             if key not in case:
                 raise UsageError(f"{place}: missing {key!r}")
+        if isinstance(net, Dense):
+            clean.append(_read_dense_case(net, case, place))
+            continue
         clean.append({
             "inputs": _numbers(case["inputs"], ["a_0", "y"], f"{place}.inputs"),
             "parameters": _numbers(case["parameters"], names, f"{place}.parameters"),
@@ -995,7 +1022,7 @@ def read_vectors(text: str, what: str = "vectors") -> tuple[Chain, dict]:
                  "cases": clean}
 
 
-def read_results(text: str, net: Chain, count: int, what: str = "results") -> list:
+def read_results(text: str, net, count: int, what: str = "results") -> list:
     """Parse another implementation's results, ``{"cases": [{"gradients": {...}}, ...]}``
     with ``count`` cases in the vector file's order; returns one dict of decimal strings
     (and ``"cost"`` where given) per case."""
@@ -1015,7 +1042,10 @@ def read_results(text: str, net: Chain, count: int, what: str = "results") -> li
         case = _object(case, place)
         if "gradients" not in case:
             raise UsageError(f"{place}: missing 'gradients'")
-        row = _numbers(case["gradients"], names, f"{place}.gradients")
+        if isinstance(net, Dense):
+            row = _arrays(case["gradients"], net, f"{place}.gradients")
+        else:
+            row = _numbers(case["gradients"], names, f"{place}.gradients")
         if "cost" in case:
             row["cost"] = _numbers({"cost": case["cost"]}, ["cost"], place)["cost"]
         out.append(row)
@@ -1066,12 +1096,19 @@ def verify_results(vectors_text_: str, results_text: str, *, rtol: float | None 
     Each gradient must agree with the file's value within ``rtol`` if given, else within
     the condition-aware tolerance for ``dtype`` at that case (:func:`tolerances`), never
     tighter than the file's own rounding 10^(1-D).  Unusable files raise UsageError.
+
+    For a dense network every component of every array is checked, its error measured
+    relative to the largest |entry| of that array in the vector file, against ``rtol`` if
+    given, else :data:`DENSE_RTOL` for ``dtype`` (1e-10 for float64); a disagreement names
+    the component as ``W_2[1][0]`` (row 1, column 0, counted from 0 as in the JSON).
     """
     net, doc = read_vectors(vectors_text_, vectors_name)
     rows = read_results(results_text, net, len(doc["cases"]), results_name)
     if rtol is not None and not (isinstance(rtol, numbers.Real) and math.isfinite(rtol)
                                  and rtol >= 0):
         raise UsageError(f"rtol={rtol!r}: must be a finite number >= 0")
+    if isinstance(net, Dense):
+        return _verify_dense(net, doc, rows, rtol, dtype)
     d = derive(net)
     digits = doc["digits"]
     rounding = 10.0 ** (1 - digits)
@@ -1101,5 +1138,206 @@ def verify_results(vectors_text_: str, results_text: str, *, rtol: float | None 
                 limit = max(tol[name], rounding)
                 if err > limit:
                     bad.append(Disagreement(k, name, expected_text, row[name], err, limit))
+    return VerifyReport(network=net, cases=len(rows), checked=checked,
+                        disagreements=tuple(bad), how=how)
+
+
+# --- dense networks: nested lists in layer order ------------------------------------------------
+#
+# A dense case holds x (N rows of n_0 numbers, N the network's samples, one row for one
+# sample) and y (N rows of n_L), every parameter in its shape: W_l as n_l rows of n_{l-1}
+# numbers (row j holds w^l_{j1} .. w^l_{j n_{l-1}}), b_l as n_l numbers, α_l as one number;
+# the gradients ∂C/∂W_l, ∂C/∂b_l, ∂C/∂α_l in the same shapes, C = Σ_i C_i over the N rows.
+
+def _dense_from_description(desc: Mapping, place: str) -> Dense:
+    for key in ("widths", "activations", "cost"):
+        if key not in desc:
+            raise UsageError(f"{place}: missing {key!r}")
+    widths = desc["widths"]
+    if not isinstance(widths, list) or len(widths) < 2 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in widths):
+        raise UsageError(f"{place}.widths={widths!r}: must be a list of at least two "
+                         "integers >= 1 (n_0 .. n_L)")
+    acts = desc["activations"]
+    if not isinstance(acts, list) or not all(isinstance(x, str) for x in acts):
+        raise UsageError(f"{place}.activations: must be a list of activation names")
+    if not isinstance(desc["cost"], str):
+        raise UsageError(f"{place}.cost={desc['cost']!r}: must be a cost name")
+    samples = desc.get("samples", 1)
+    if isinstance(samples, bool) or not isinstance(samples, int):
+        raise UsageError(f"{place}.samples={samples!r}: must be an integer >= 1")
+    try:
+        return Dense(widths, acts, desc["cost"], samples=samples)
+    except UsageError as exc:
+        raise UsageError(f"{place}: {exc}") from None
+
+
+def _shaped(value, shape: tuple, place: str):
+    """``value`` as nested lists of decimal strings of ``shape`` (() a number), or a
+    one-line UsageError naming the first place where it is not."""
+    if not shape:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or isinstance(value, _Constant) \
+                or not _DECIMAL.fullmatch(value.strip()):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise UsageError(f"{place}={shown}: must be a finite decimal number")
+        return str(value).strip()
+    n = shape[0]
+    what = "numbers" if len(shape) == 1 else f"lists of {shape[1]} numbers"
+    if not isinstance(value, list):
+        raise UsageError(f"{place}: expected a list of {n} {what}, got "
+                         f"{'an object' if isinstance(value, dict) else repr(value)[:40]}")
+    if len(value) != n:
+        raise UsageError(f"{place}: expected {n} entries, got {len(value)}")
+    return [_shaped(v, shape[1:], f"{place}[{i}]") for i, v in enumerate(value)]
+
+
+def _arrays(obj, net: Dense, place: str) -> dict:
+    """Every parameter array of ``net`` present once, nothing else, each of its shape."""
+    obj = _object(obj, place)
+    names = net.parameter_names()
+    for name in names:
+        if name not in obj:
+            raise UsageError(f"{place}: missing {name!r}")
+    for name in obj:
+        if name not in names:
+            raise UsageError(f"{place}: unknown {name!r}; this network has {', '.join(names)}")
+    return {name: _shaped(obj[name], net.parameter_shape(name), f"{place}.{name}")
+            for name in names}
+
+
+def _read_dense_case(net: Dense, case: dict, place: str) -> dict:
+    inputs = _object(case["inputs"], f"{place}.inputs")
+    for key in inputs:
+        if key not in ("x", "y"):
+            raise UsageError(f"{place}.inputs: unknown {key!r}; a dense case has x and y")
+    for key in ("x", "y"):
+        if key not in inputs:
+            raise UsageError(f"{place}.inputs: missing {key!r}")
+    N = net.samples
+    return {"inputs": {"x": _shaped(inputs["x"], (N, net.n(0)), f"{place}.inputs.x"),
+                       "y": _shaped(inputs["y"], (N, net.n(net.L)), f"{place}.inputs.y")},
+            "parameters": _arrays(case["parameters"], net, f"{place}.parameters"),
+            "cost": _shaped(case["cost"], (), f"{place}.cost"),
+            "gradients": _arrays(case["gradients"], net, f"{place}.gradients")}
+
+
+def _leaves(value, index=()):
+    """(index tuple, leaf) of nested lists, row-major."""
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, index + (i,))
+    else:
+        yield index, value
+
+
+def _nested(value, f):
+    return [_nested(v, f) for v in value] if isinstance(value, list) else f(value)
+
+
+def _exact_dense(net: Dense, params: dict, x: list, y: list, digits: int) -> dict:
+    """Cost and gradients correct to ``digits`` for the decimals as written, as in
+    :func:`_exact_gradients`: two working precisions, raised until every component agrees
+    to ``digits`` + 2 digits."""
+    def flat(g):
+        return [v for n in ["cost"] + net.parameter_names() for _, v in _leaves(g[n])]
+
+    extra = 5
+    low = gradients_mp_decimal(net, params, x, y, dps=min(digits + extra, MAX_DIGITS))
+    while True:
+        extra = 2 * extra + 20
+        high = gradients_mp_decimal(net, params, x, y, dps=min(digits + extra, MAX_DIGITS))
+        with mpmath.workdps(digits + extra):
+            bound = mpmath.mpf(10) ** -(digits + 2)
+            agree = all(h == lo if h == 0 or lo == 0 else abs(h - lo) <= bound * abs(h)
+                        for h, lo in zip(flat(high), flat(low)))
+        if agree or digits + extra >= MAX_DIGITS:
+            if not agree:
+                raise UsageError(f"digits={digits}: the gradients at this point are too "
+                                 f"ill-conditioned to fix {digits} digits within "
+                                 f"{MAX_DIGITS} working digits")
+            return high
+        low = high
+
+
+def _make_dense_vectors(net: Dense, count: int, seed: int, digits: int) -> dict:
+    """Vectors for a dense network: per case, parameters by
+    :func:`~symgrad.dense_numeric.random_parameters` (W_l ~ N(0, 1/n_{l-1}), b_l ~ N(0, 1),
+    α_l = 0.25) and a batch of the network's samples by
+    :func:`~symgrad.dense_numeric.random_batch`, seeded from ``seed``; rounded to
+    ``digits``-digit decimals first, the cost and gradients computed from those.
+
+    >>> doc = make_vectors(Dense([2, 3, 1], "tanh"), count=1, digits=6)
+    >>> case = doc["cases"][0]
+    >>> doc["network"]["kind"], sorted(case["parameters"]), case["inputs"]["x"]
+    ('dense', ['W_1', 'W_2', 'b_1', 'b_2'], [['-7.87958e-1', '1.38081e+0']])
+    >>> case["parameters"]["W_2"], case["gradients"]["W_2"]         # 1 × 3, row-major
+    ([['9.03814e-2', '4.04611e-1', '1.35043e+0']], [['-2.34083e-2', '1.95621e-1', '-8.00412e-2']])
+    """
+    rng = np.random.default_rng(seed)
+    names = net.parameter_names()
+    cases = []
+    with mpmath.workdps(max(digits, 17) + 10):
+        for k in range(count):
+            params = random_parameters(net, seed=int(rng.integers(2 ** 63)))
+            x, y = random_batch(net, net.samples, seed=int(rng.integers(2 ** 63)))
+
+            def dec(arr):   # round the float64 draws to D digits: the file's numbers are the point
+                return _nested(np.asarray(arr).tolist(), lambda v: decimal_string(v, digits))
+            p = {n: dec(params[n]) for n in names}
+            inputs = {"x": dec(x), "y": dec(y)}
+            g = _exact_dense(net, p, inputs["x"], inputs["y"], digits)
+            for n in ["cost"] + names:
+                for index, v in _leaves(g[n]):
+                    if not mpmath.isfinite(v) or isinstance(v, mpmath.mpc):
+                        raise UsageError(f"network={net!r}: case {k} gives {n}"
+                                         f"{''.join(f'[{i}]' for i in index)} = {v}; the cost "
+                                         f"{net.cost_name!r} is not defined there")
+            cases.append({"inputs": inputs, "parameters": p,
+                          "cost": decimal_string(g["cost"], digits),
+                          "gradients": {n: _nested(g[n], lambda v: decimal_string(v, digits))
+                                        for n in names}})
+    from . import __version__ as version
+    return {"format": VECTORS_FORMAT, "generator": f"symgrad {version}", "seed": seed,
+            "network": describe_network(net), "digits": digits, "cases": cases}
+
+
+def _dense_backprop_order(net: Dense) -> list:
+    """b_L, W_L, α_L, b_{L-1}, ...: the first disagreement names where an error enters."""
+    out = []
+    for l in range(net.L, 0, -1):
+        out += [f"b_{l}", f"W_{l}"] + ([f"alpha_{l}"] if net.has_slope(l) else [])
+    return out
+
+
+def _verify_dense(net: Dense, doc: dict, rows: list, rtol, dtype) -> VerifyReport:
+    _eps(dtype)     # a one-line error for an unknown dtype
+    name = str(getattr(dtype, "name", dtype)).replace("torch.", "")
+    tol = float(rtol) if rtol is not None else DENSE_RTOL.get(name, DENSE_RTOL["float64"])
+    digits = doc["digits"]
+    limit = max(tol, 10.0 ** (1 - digits))
+    how = (f"rtol {_short(limit)} relative to each array's largest entry, "
+           + ("fixed" if rtol is not None else f"{name} default, from {digits}-digit vectors"))
+    bad, checked = [], 0
+    with mpmath.workdps(digits + 10):
+        for k, (case, row) in enumerate(zip(doc["cases"], rows)):
+            names = _dense_backprop_order(net) + (["cost"] if "cost" in row else [])
+            for n in names:
+                expected_tree = case["cost"] if n == "cost" else case["gradients"][n]
+                expected = list(_leaves(expected_tree))
+                got = dict(_leaves(row[n]))
+                # the scale: the largest |expected| entry of this array
+                scale = max(abs(mpmath.mpf(v)) for _, v in expected)
+                for index, text in expected:
+                    e, g = mpmath.mpf(text), mpmath.mpf(got[index])
+                    checked += 1
+                    if scale == 0:
+                        err = 0.0 if g == 0 else math.inf
+                    else:
+                        err = float(abs(g - e) / scale)
+                    if err > limit:
+                        bad.append(Disagreement(k, n + "".join(f"[{i}]" for i in index),
+                                                text, got[index], err, limit))
     return VerifyReport(network=net, cases=len(rows), checked=checked,
                         disagreements=tuple(bad), how=how)

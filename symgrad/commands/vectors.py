@@ -22,7 +22,9 @@ def register(sub) -> None:
                     "inputs, parameters, cost and every gradient as decimal strings with "
                     "--digits significant digits. The parameters are rounded to those digits "
                     "first and the gradients computed from the rounded values, so they are "
-                    "exact to the last digit for the numbers as written. Check an "
+                    "exact to the last digit for the numbers as written. With --widths the "
+                    "network is dense: x (samples x n_0 rows), y, W_l (n_l rows of n_(l-1)), "
+                    "b_l and their gradients are nested lists in layer order. Check an "
                     "implementation's results with 'symgrad verify'.")
     add_network_options(p)
     p.add_argument("--count", "-n", type=positive_int("count", MAX_COUNT), default=10,
@@ -39,7 +41,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    net = network_from_args(args)
+    net = network_from_args(args, dense=True)     # --widths: a Dense network, nested lists
     doc = make_vectors(net, count=args.count, seed=args.seed, digits=args.digits)
     write_output(vectors_text(doc), args.output, force=args.force,
                  marker=f'"format": "{VECTORS_FORMAT}"')

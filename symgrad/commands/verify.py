@@ -7,7 +7,7 @@ import argparse
 import math
 
 from ..activations import UsageError
-from ..oracle import verify_results
+from ..oracle import DENSE_RTOL, verify_results
 
 __all__ = ["register", "run"]
 
@@ -37,13 +37,19 @@ def register(sub) -> None:
                     'written by another implementation, {"cases": [{"gradients": {"w_1": '
                     '..., "b_1": ...}}, ...]} with the cases in the same order (numbers as '
                     "JSON numbers or strings; an optional \"cost\" per case is checked too). "
+                    "For dense vectors (--widths) each gradient is a nested list in the "
+                    "parameter's shape, {\"W_1\": [[...], ...], \"b_1\": [...]}, and each "
+                    "component is checked relative to the largest entry of its array. "
                     "Exit 0 when every value agrees, 1 when some disagree (all listed, the "
                     "first first), 2 when a file is unusable.")
     p.add_argument("vectors", metavar="VECTORS", help="the vector file")
     p.add_argument("results", metavar="RESULTS", help="the implementation's results")
     p.add_argument("--rtol", type=_rtol, default=None,
                    help="a fixed relative tolerance; default: condition-aware per gradient "
-                        "for --dtype, never below the vectors' own rounding")
+                        "for --dtype (dense: "
+                        + ", ".join(f"{t:g} for {d}" for d, t in DENSE_RTOL.items())
+                        + ", relative to each array's largest entry), never below the "
+                        "vectors' own rounding")
     p.add_argument("--dtype", type=_dtype, default="float64",
                    help="the arithmetic of the implementation, for the condition-aware "
                         "tolerance: " + ", ".join(DTYPES) + "; default float64")
