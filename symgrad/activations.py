@@ -30,8 +30,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+import mpmath
 import numpy as np
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 
 __all__ = [
     "Activation",
@@ -43,6 +45,8 @@ __all__ = [
     "register_activation",
     "SELU_LAMBDA",
     "SELU_ALPHA",
+    "without_cancellation",
+    "MP_MODULES",
 ]
 
 
@@ -125,7 +129,7 @@ class Activation:
         if which not in self._mp:
             expr = self.expression if which == "f" else self.derivative_expression
             args = [self.z] + ([self.parameter] if self.parameter is not None else [])
-            self._mp[which] = sp.lambdify(args, expr, modules="mpmath")
+            self._mp[which] = sp.lambdify(args, without_cancellation(expr), modules=MP_MODULES)
         return self._mp[which]
 
     def mp(self, z, alpha=None):
@@ -140,6 +144,37 @@ class Activation:
 
 
 _A = sp.Symbol("a", real=True)
+
+
+# --- forms without cancellation, for arbitrary precision -------------------------------------
+
+def without_cancellation(expr: sp.Expr) -> sp.Expr:
+    """The same function, rewritten where a sum cancels in the tails (for evaluation at
+    high precision, where the table's own forms lose every digit): ``1 - tanh(u)²`` as
+    ``sech(u)²``, ``c + c erf(u)`` as ``c erfc(-u)``, ``log(1 + e^u)`` as ``log1p(e^u)``.
+    Without this, 60 digits give 0 for tanh'(80) and gelu'(-40)."""
+    u = sp.Wild("u")
+    expr = expr.replace(1 - sp.tanh(u) ** 2, 1 / sp.cosh(u) ** 2)
+    expr = expr.replace(lambda e: e.is_Add, _erfc_in_sum)
+    return expr.replace(sp.log(sp.exp(u) + 1), log1p(sp.exp(u)))
+
+
+#: erfc(-u), kept as one function so that SymPy does not rewrite it as 2 - erfc(u)
+_erfc_of_negative = sp.Function("erfc_of_negative")
+MP_MODULES = [{"erfc_of_negative": lambda u: mpmath.erfc(-u)}, "mpmath"]
+
+
+def _erfc_in_sum(total: sp.Add) -> sp.Expr:
+    """c + c·erf(u) + rest  →  c·erfc(-u) + rest, inside a sum of any length."""
+    terms = list(total.args)
+    for k, term in enumerate(terms):
+        coeff, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.erf) and coeff in terms:
+            terms.remove(coeff)
+            terms[terms.index(term)] = coeff * _erfc_of_negative(rest.args[0])
+            return sp.Add(*terms)
+    return total
+
 
 
 # --- stable NumPy forms -------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .activations import UsageError
+from .activations import MP_MODULES, UsageError, without_cancellation
 
 __all__ = ["Cost", "COSTS", "cost_names", "get_cost", "register_cost"]
 
@@ -53,7 +53,8 @@ class Cost:
     def _mp_function(self, which: str):
         if which not in self._mp:
             expr = self.expression if which == "f" else self.derivative_expression
-            self._mp[which] = sp.lambdify([self.a, self.y], expr, modules="mpmath")
+            self._mp[which] = sp.lambdify([self.a, self.y], without_cancellation(expr),
+                                          modules=MP_MODULES)
         return self._mp[which]
 
     def mp(self, a, y):

@@ -47,9 +47,10 @@ try:  # MPFR through gmpy2: the fast kernel of the high-precision recurrence
 except ImportError:  # pragma: no cover - mpmath alone is slower but complete
     gmpy2 = None
 import sympy as sp
-from sympy.codegen.cfunctions import log1p
 
+from .activations import MP_MODULES as _MP_MODULES
 from .activations import Activation, UsageError
+from .activations import without_cancellation as _without_cancellation
 from .derive import Derivation
 
 __all__ = [
@@ -191,33 +192,6 @@ def mp_point(d: Derivation, parameters: Mapping, inputs: Mapping) -> dict:
     out = {name: _to_mpf(name, parameters[name]) for name in _names(d.network)[0]}
     out.update({name: _to_mpf(name, inputs[name]) for name in INPUT_NAMES})
     return out
-
-
-def _without_cancellation(expr: sp.Expr) -> sp.Expr:
-    """The same function, rewritten where a sum cancels in the tails: ``1 - tanh(u)²`` as
-    ``sech(u)²``, ``c + c erf(u)`` as ``c erfc(-u)``, ``log(1 + e^u)`` as ``log1p(e^u)``.
-    Without this, 60 digits give 0 for tanh'(80) and gelu'(-40)."""
-    u = sp.Wild("u")
-    expr = expr.replace(1 - sp.tanh(u) ** 2, 1 / sp.cosh(u) ** 2)
-    expr = expr.replace(lambda e: e.is_Add, _erfc_in_sum)
-    return expr.replace(sp.log(sp.exp(u) + 1), log1p(sp.exp(u)))
-
-
-#: erfc(-u), kept as one function so that SymPy does not rewrite it as 2 - erfc(u)
-_erfc_of_negative = sp.Function("erfc_of_negative")
-_MP_MODULES = [{"erfc_of_negative": lambda u: mpmath.erfc(-u)}, "mpmath"]
-
-
-def _erfc_in_sum(total: sp.Add) -> sp.Expr:
-    """c + c·erf(u) + rest  →  c·erfc(-u) + rest, inside a sum of any length."""
-    terms = list(total.args)
-    for k, term in enumerate(terms):
-        coeff, rest = term.as_coeff_Mul()
-        if isinstance(rest, sp.erf) and coeff in terms:
-            terms.remove(coeff)
-            terms[terms.index(term)] = coeff * _erfc_of_negative(rest.args[0])
-            return sp.Add(*terms)
-    return total
 
 
 def _mp_stable(act: Activation) -> Callable:
