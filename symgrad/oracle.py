@@ -1172,6 +1172,20 @@ def _dense_from_description(desc: Mapping, place: str) -> Dense:
         raise UsageError(f"{place}: {exc}") from None
 
 
+def _show(value, limit: int = 40) -> str:
+    """A value of a JSON file as its text reads (numbers as written), shortened."""
+    if isinstance(value, (_Number, _Constant)):
+        text = str(value)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_show(v, limit) for v in value[:8]) + \
+               (", ...]" if len(value) > 8 else "]")
+    elif isinstance(value, dict):
+        text = "an object"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _shaped(value, shape: tuple, place: str):
     """``value`` as nested lists of decimal strings of ``shape`` (() a number), or a
     one-line UsageError naming the first place where it is not."""
@@ -1180,14 +1194,12 @@ def _shaped(value, shape: tuple, place: str):
             value = str(value)
         if not isinstance(value, str) or isinstance(value, _Constant) \
                 or not _DECIMAL.fullmatch(value.strip()):
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise UsageError(f"{place}={shown}: must be a finite decimal number")
+            raise UsageError(f"{place}={_show(value)}: must be a finite decimal number")
         return str(value).strip()
     n = shape[0]
     what = "numbers" if len(shape) == 1 else f"lists of {shape[1]} numbers"
     if not isinstance(value, list):
-        raise UsageError(f"{place}: expected a list of {n} {what}, got "
-                         f"{'an object' if isinstance(value, dict) else repr(value)[:40]}")
+        raise UsageError(f"{place}: expected a list of {n} {what}, got {_show(value)}")
     if len(value) != n:
         raise UsageError(f"{place}: expected {n} entries, got {len(value)}")
     return [_shaped(v, shape[1:], f"{place}[{i}]") for i, v in enumerate(value)]

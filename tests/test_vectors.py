@@ -253,3 +253,242 @@ def test_verify_unusable_vectors(tmp_path, vectors, capsys):
         assert message in capsys.readouterr().err
     assert main(["verify", str(tmp_path / "nothing.json"), str(path)]) == 2
     assert "nothing.json': no such file" in capsys.readouterr().err
+
+
+# --- dense networks: nested lists in layer order ----------------------------------------------
+
+import re  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sympy as sp  # noqa: E402
+
+from symgrad.dense import Dense  # noqa: E402
+from symgrad.dense_numeric import gradients as dense_gradients  # noqa: E402
+from symgrad.oracle import decimal_string  # noqa: E402
+
+DENSE = ["--widths", "2,3,2", "--activations", "tanh,sigmoid", "--samples-in-loss", "2",
+         "--count", "3", "--seed", "4", "--digits", "25"]
+
+
+def _dense_results(doc, change=None) -> dict:
+    """What a float64 NumPy backprop writes: dense_numeric.gradients at the float64 values of
+    the file's decimals, as nested JSON numbers."""
+    _, clean = read_vectors(json.dumps(doc))
+    net = network_from_description(doc["network"])
+    cases = []
+    for c in clean["cases"]:
+        params = {n: np.array(v, dtype=float) for n, v in c["parameters"].items()}
+        g = dense_gradients(net, params, np.array(c["inputs"]["x"], dtype=float),
+                            np.array(c["inputs"]["y"], dtype=float))
+        cases.append({"gradients": {n: v.tolist() for n, v in g.items()}})
+    if change:
+        change(cases)
+    return {"cases": cases}
+
+
+@pytest.fixture
+def dense_vectors(tmp_path):
+    return _write_vectors(tmp_path, *DENSE)
+
+
+def test_dense_vectors_have_the_documented_shapes_and_match_the_schema(dense_vectors):
+    path, doc = dense_vectors
+    assert doc["network"] == {
+        "kind": "dense", "widths": [2, 3, 2], "depth": 2, "activations": ["tanh", "sigmoid"],
+        "cost": "quadratic", "samples": 2, "parameter_count": 17,
+        "expressions": {"tanh": "tanh(z)", "sigmoid": "1/(1 + exp(-z))",
+                        "quadratic": "(a - y)**2/2"}}
+    shapes = {"W_1": (3, 2), "b_1": (3,), "W_2": (2, 3), "b_2": (2,)}
+    number = re.compile(r"-?[1-9]\.[0-9]{24}e[-+][0-9]+")    # 25 significant digits
+    for case in doc["cases"]:
+        assert np.array(case["inputs"]["x"]).shape == (2, 2)     # samples × n_0
+        assert np.array(case["inputs"]["y"]).shape == (2, 2)     # samples × n_L
+        for part in ("parameters", "gradients"):
+            assert list(case[part]) == ["b_2", "b_1", "W_2", "W_1"]
+            for name, shape in shapes.items():
+                arr = np.array(case[part][name])
+                assert arr.shape == shape
+                assert all(number.fullmatch(v) for v in arr.reshape(-1)), (part, name)
+        assert number.fullmatch(case["cost"])
+    schema = json.loads((SCHEMAS / "symgrad-vectors-1.schema.json").read_text())
+    _jsonschema().validate(doc, schema)
+    # the chain branch does not accept a dense case, and vice versa
+    broken = json.loads(json.dumps(doc))
+    broken["cases"][0]["inputs"] = {"a_0": "1", "y": "0"}
+    with pytest.raises(_jsonschema().ValidationError):
+        _jsonschema().validate(broken, schema)
+
+
+def test_dense_gradients_are_exact_for_the_decimals_as_written(tmp_path):
+    """An independent witness: SymPy differentiates the composed cost of a [1, 2, 1]
+    network summed over 2 samples and evaluates it in exact rationals (the decimals as
+    written) at 60 digits; rounded to D digits it is the file's string, digit for digit."""
+    path, doc = _write_vectors(tmp_path, "--widths", "1,2,1", "--activations", "tanh,sigmoid",
+                               "--samples-in-loss", "2", "--count", "2", "--seed", "7",
+                               "--digits", "30")
+    W1 = sp.Matrix(2, 1, sp.symbols("w1_0:2"))
+    b1 = sp.Matrix(2, 1, sp.symbols("b1_0:2"))
+    W2 = sp.Matrix(1, 2, sp.symbols("w2_0:2"))
+    b2 = sp.Matrix(1, 1, [sp.Symbol("b2_0")])
+    X, Y = sp.symbols("x0:2"), sp.symbols("y0:2")
+    C = 0
+    for x, y in zip(X, Y):   # C = Σ_i ½ (σ(W_2 tanh(W_1 x_i + b_1) + b_2) − y_i)²
+        a1 = (W1 * sp.Matrix([[x]]) + b1).applyfunc(sp.tanh)
+        z2 = (W2 * a1 + b2)[0]
+        C += (1 / (1 + sp.exp(-z2)) - y) ** 2 / 2
+    for case in doc["cases"]:
+        q = sp.Rational                        # the decimal strings, exactly
+        p = case["parameters"]
+        at = {**{s: q(v) for s, v in zip(W1, [r[0] for r in p["W_1"]])},
+              **{s: q(v) for s, v in zip(b1, p["b_1"])},
+              **{s: q(v) for s, v in zip(W2, p["W_2"][0])}, b2[0]: q(p["b_2"][0]),
+              **{s: q(r[0]) for s, r in zip(X, case["inputs"]["x"])},
+              **{s: q(r[0]) for s, r in zip(Y, case["inputs"]["y"])}}
+        expected = {"W_1": [[s] for s in W1], "b_1": list(b1), "W_2": [list(W2)],
+                    "b_2": [b2[0]]}
+        for name, symbols in expected.items():
+            got = case["gradients"][name]
+            truth = [[sp.diff(C, s).subs(at).evalf(60) for s in row] if isinstance(row, list)
+                     else sp.diff(C, row).subs(at).evalf(60) for row in symbols]
+            with mpmath.workdps(70):
+                as_text = [[decimal_string(mpmath.mpf(str(v)), 30) for v in row]
+                           if isinstance(row, list) else decimal_string(mpmath.mpf(str(row)), 30)
+                           for row in truth]
+            assert as_text == got, name
+        with mpmath.workdps(70):
+            assert decimal_string(mpmath.mpf(str(C.subs(at).evalf(60))), 30) == case["cost"]
+
+
+@pytest.mark.parametrize("options", [
+    DENSE,
+    ["--widths", "3,4,3", "--activation", "relu", "--cost", "softmax-cross-entropy",
+     "--samples-in-loss", "3", "--count", "2", "--digits", "20"],
+    ["--widths", "2,2,1", "--activations", "prelu,linear", "--cost", "squared-error",
+     "--count", "2", "--digits", "20"],
+])
+def test_dense_round_trip_with_numpy_float64_backprop(tmp_path, options, capsys):
+    path, doc = _write_vectors(tmp_path, *options)
+    results = _dense_results(doc)
+    assert _verify(tmp_path, path, results) == 0
+    net = network_from_description(doc["network"])
+    count = sum(int(np.prod(net.parameter_shape(n))) for n in net.parameter_names())
+    digits = doc["digits"]
+    assert capsys.readouterr().out == (
+        f"{count * len(doc['cases'])} values in {len(doc['cases'])} cases of {net!r} (rtol "
+        f"1.0e-10 relative to each array's largest entry, float64 default, from {digits}-digit "
+        "vectors): all agree\n")
+    schema = json.loads((SCHEMAS / "symgrad-results-1.schema.json").read_text())
+    _jsonschema().validate(results, schema)
+    # the file's own strings, with the cost, agree too
+    as_strings = {"cases": [{"gradients": c["gradients"], "cost": c["cost"]}
+                            for c in doc["cases"]]}
+    _jsonschema().validate(as_strings, schema)
+    assert _verify(tmp_path, path, as_strings) == 0
+
+
+def test_dense_error_of_a_thousandth_in_one_component_is_caught(tmp_path, dense_vectors,
+                                                                 capsys):
+    path, doc = dense_vectors
+    # the component of W_1 smallest in magnitude: its error is smallest beside the array's scale
+    W1 = np.array(doc["cases"][1]["gradients"]["W_1"], dtype=float)
+    j, k = np.unravel_index(np.argmin(abs(W1)), W1.shape)
+
+    def break_two(cases):
+        cases[1]["gradients"]["W_1"][j][k] *= 1.001
+        cases[0]["gradients"]["b_2"][1] *= 1.001
+
+    results = _dense_results(doc, break_two)
+    assert _verify(tmp_path, path, results) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("2 disagree (in file order):")
+    # the error is measured against the array's largest entry: 1e-3 |b_2[1]| / max |b_2|
+    b2 = np.array(doc["cases"][0]["gradients"]["b_2"], dtype=float)
+    b2_err = f"{1e-3 * abs(b2[1]) / abs(b2).max():.1e}".replace("e-0", "e-")
+    assert lines[1] == (f"case 0, b_2[1]: expected {doc['cases'][0]['gradients']['b_2'][1]}, "
+                        f"got {results['cases'][0]['gradients']['b_2'][1]!r}, relative error "
+                        f"{b2_err} > tolerance 1.0e-10")
+    err = float(f"{1e-3 * abs(W1[j, k]) / abs(W1).max():.1e}")
+    assert lines[2].startswith(f"case 1, W_1[{j}][{k}]: expected ")
+    assert float(lines[2].split("relative error ")[1].split(" >")[0]) == \
+        pytest.approx(err, rel=0.06)
+    assert lines[2].endswith("> tolerance 1.0e-10") and len(lines) == 3
+    # a fixed rtol above the error lets both pass
+    assert _verify(tmp_path, path, _dense_results(doc, break_two), "--rtol", "2e-3") == 0
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c[0]["gradients"]["W_2"].__setitem__(1, c[0]["gradients"]["W_2"][1][:2]),
+     "results.json.cases[0].gradients.W_2[1]: expected 3 entries, got 2"),
+    (lambda c: c[2]["gradients"]["W_1"].pop(),
+     "results.json.cases[2].gradients.W_1: expected 3 entries, got 2"),
+    (lambda c: c[1]["gradients"].__setitem__("b_1", 0.5),
+     "results.json.cases[1].gradients.b_1: expected a list of 3 numbers, got 0.5"),
+    (lambda c: c[1]["gradients"]["W_2"].__setitem__(0, {"x": 1}),
+     "results.json.cases[1].gradients.W_2[0]: expected a list of 3 numbers, got an object"),
+    (lambda c: c[0]["gradients"]["b_1"].__setitem__(2, [1.0]),
+     "results.json.cases[0].gradients.b_1[2]=[1.0]: must be a finite decimal number"),
+    (lambda c: c[0]["gradients"].pop("W_1"), "results.json.cases[0].gradients: missing 'W_1'"),
+    (lambda c: c[0]["gradients"].__setitem__("w_1", 1.0),
+     "results.json.cases[0].gradients: unknown 'w_1'; this network has b_2, b_1, W_2, W_1"),
+])
+def test_dense_unusable_results_exit_2_naming_the_place(tmp_path, dense_vectors, change,
+                                                        message, capsys):
+    path, doc = dense_vectors
+    assert _verify(tmp_path, path, _dense_results(doc, change)) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"/{message}\n") and err.count("\n") == 1
+
+
+def test_dense_nan_is_named_with_its_indices(tmp_path, dense_vectors, capsys):
+    path, doc = dense_vectors
+    results = _dense_results(doc)
+    value = results["cases"][1]["gradients"]["W_1"][2][1]
+    text = json.dumps(results).replace(json.dumps(value), "NaN", 1)
+    assert _verify(tmp_path, path, text) == 2
+    assert capsys.readouterr().err.endswith(
+        "/results.json.cases[1].gradients.W_1[2][1]=NaN: must be a finite decimal number\n")
+
+
+def test_dense_unusable_vectors(tmp_path, dense_vectors, capsys):
+    path, doc = dense_vectors
+    broken = tmp_path / "broken.json"
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(_dense_results(doc)))
+    for change, message in [
+        (lambda d: d["cases"][0]["inputs"]["x"].pop(), "cases[0].inputs.x: expected 2 entries, got 1"),
+        (lambda d: d["cases"][2]["inputs"].update(a_0="1"),
+         "cases[2].inputs: unknown 'a_0'; a dense case has x and y"),
+        (lambda d: d["cases"][1]["parameters"]["W_1"][0].append("1"),
+         "cases[1].parameters.W_1[0]: expected 2 entries, got 3"),
+        (lambda d: d["network"].update(widths=[2, 0, 2]),
+         "network.widths=[2, 0, 2]: must be a list of at least two integers >= 1"),
+        (lambda d: d["network"].update(activations=["tanh"]), "network: activations="),
+        (lambda d: d["network"].update(samples=3), "cases[0].inputs.x: expected 3 entries, got 2"),
+        (lambda d: d["network"].update(kind="conv"),
+         "network.kind='conv': must be 'chain' or 'dense'"),
+    ]:
+        copy = json.loads(json.dumps(doc))
+        change(copy)
+        broken.write_text(json.dumps(copy))
+        assert main(["verify", str(broken), str(results)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (message, err)
+
+
+def test_dense_vectors_are_seeded_and_rounded_first(tmp_path):
+    _, first = _write_vectors(tmp_path, *DENSE)
+    assert make_vectors(Dense([2, 3, 2], ["tanh", "sigmoid"], samples=2), count=3, seed=4,
+                        digits=25)["cases"] == first["cases"]
+    other = make_vectors(Dense([2, 3, 2], ["tanh", "sigmoid"], samples=2), count=3, seed=5,
+                         digits=25)
+    assert other["cases"] != first["cases"]
+    # few digits: the point is the 4-digit decimals, and the gradients are those of that point
+    doc = make_vectors(Dense([2, 2, 1], "sigmoid"), count=1, digits=4)
+    case = doc["cases"][0]
+    assert all(len(v.split("e")[0].replace("-", "").replace(".", "")) == 4
+               for row in case["parameters"]["W_1"] for v in row)
+    from symgrad.dense_numeric import gradients_mp_decimal
+    g = gradients_mp_decimal(Dense([2, 2, 1], "sigmoid"), case["parameters"],
+                             case["inputs"]["x"], case["inputs"]["y"], dps=40)
+    assert [[decimal_string(v, 4) for v in row] for row in g["W_1"]] == \
+        case["gradients"]["W_1"]
