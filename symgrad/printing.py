@@ -337,32 +337,55 @@ def _equation(printer, lhs, rhs, sep: str) -> str:
     return f"{printer.doprint(lhs)}{sep}{printer.doprint(rhs)}"
 
 
-def latex_gradient(d: Derivation, parameter: str, concrete: bool | str = False) -> str:
+#: the two forms a gradient is printed in: every factor written out, or in terms of δ_{l+1}
+FORMS = ("expanded", "recurrence")
+
+
+def latex_gradient(d: Derivation, parameter: str, concrete: bool | str = False,
+                   form: str = "expanded") -> str:
     """``\\frac{\\partial C}{\\partial p} = ...``, factors in network order."""
     return _equation(NielsenLatexPrinter(), gradient_lhs(parameter),
-                     _display(d, parameter, concrete), " = ")
+                     _display(d, parameter, concrete, form), " = ")
 
 
-def text_gradient(d: Derivation, parameter: str, concrete: bool | str = False) -> str:
-    """``∂C/∂p = ...`` in plain text, factors in network order."""
+def text_gradient(d: Derivation, parameter: str, concrete: bool | str = False,
+                  form: str = "expanded") -> str:
+    """``∂C/∂p = ...`` in plain text, factors in network order.
+
+    >>> from symgrad import Chain, derive
+    >>> text_gradient(derive(Chain(depth=4)), "w_2", form="recurrence")
+    "∂C/∂w_2 = a_1 σ'(z_2) w_3 δ_3"
+    """
     return _equation(NielsenTextPrinter(), gradient_lhs(parameter),
-                     _display(d, parameter, concrete), " = ")
+                     _display(d, parameter, concrete, form), " = ")
 
 
-def _display(d: Derivation, parameter: str, concrete) -> sp.Expr:
-    factors = d.factors(parameter)
+def _display(d: Derivation, parameter: str, concrete, form: str = "expanded") -> sp.Expr:
+    if form not in FORMS:
+        raise UsageError(f"form={form!r}: must be one of {', '.join(FORMS)}")
+    factors = d.factors(parameter) if form == "expanded" else \
+        tuple(f for f in d.recurrence_form(parameter).args if f is not sp.S.One)
     if concrete:
         factors = [d.concrete(f, in_a=(concrete == "a")) for f in factors]
     return OrderedProduct(*factors)
 
 
-def text_derivation(d: Derivation) -> str:
+def _delta_definition():
+    """δ_l = ∂C/∂z_l, the name the recurrence form uses."""
+    return (sp.Symbol("delta_l", real=True),
+            sp.Derivative(sp.Symbol("C", real=True), sp.Symbol("z_l", real=True)))
+
+
+def text_derivation(d: Derivation, form: str = "expanded") -> str:
     """The closed forms as plain text, one per line, then ∂C/∂a_L concretely."""
     net = d.network
-    lines = [f"{net!r}", ""]
-    lines += [text_gradient(d, p) for p in d.parameter_names()]
-    lines.append("")
     printer = NielsenTextPrinter()
+    lines = [f"{net!r}", ""]
+    if form == "recurrence":
+        lines += [_equation(printer, *_delta_definition(), " = ")
+                  + "   (each gradient in terms of the next layer's δ)", ""]
+    lines += [text_gradient(d, p, form=form) for p in d.parameter_names()]
+    lines.append("")
     lines.append(_equation(printer, d.dC_da, d.concrete(d.dC_da), " = ")
                  + f"   ({net.cost.description})")
     # each activation's local factors, written for a generic layer l
@@ -384,21 +407,25 @@ def text_derivation(d: Derivation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def latex_derivation(d: Derivation) -> str:
+def latex_derivation(d: Derivation, form: str = "expanded") -> str:
     """The closed forms as one LaTeX ``align*`` block."""
     p = NielsenLatexPrinter()
-    rows = [_equation(p, gradient_lhs(q), d.closed_form(q), " &= ") for q in d.parameter_names()]
+    rows = [_equation(p, *_delta_definition(), " &= ")] if form == "recurrence" else []
+    rows += [_equation(p, gradient_lhs(q), _display(d, q, False, form), " &= ")
+             for q in d.parameter_names()]
     rows.append(_equation(p, d.dC_da, d.concrete(d.dC_da), " &= "))
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
 
-def markdown_derivation(d: Derivation) -> str:
+def markdown_derivation(d: Derivation, form: str = "expanded") -> str:
     """The closed forms as Markdown with ``$$`` display math (KaTeX and MathJax)."""
     p = NielsenLatexPrinter()
     net = d.network
     out = [f"# Gradients of `{net!r}`", ""]
+    if form == "recurrence":
+        out += ["$$", _equation(p, *_delta_definition(), " = "), "$$", ""]
     for q in d.parameter_names():
-        out += ["$$", _equation(p, gradient_lhs(q), d.closed_form(q), " = "), "$$", ""]
+        out += ["$$", _equation(p, gradient_lhs(q), _display(d, q, False, form), " = "), "$$", ""]
     out += ["$$", _equation(p, d.dC_da, d.concrete(d.dC_da), " = "), "$$", ""]
     return "\n".join(out)
 

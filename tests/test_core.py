@@ -327,3 +327,16 @@ def test_cli_help_explains_every_option(capsys):
     out = capsys.readouterr().out
     for option in ("--depth", "--activation", "--activations", "--cost", "--format"):
         assert option in out
+
+
+def test_cli_deep_chains_print_the_recurrence(capsys):
+    assert main(["derive", "--depth", "200", "--activation", "tanh"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "∂C/∂b_57 = tanh'(z_57) w_58 δ_58" in out
+    assert "∂C/∂w_1 = a_0 tanh'(z_1) w_2 δ_2" in out
+    assert main(["derive", "--depth", "3", "--form", "recurrence", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["form"] == "recurrence"
+    assert {g["parameter"]: g["text"] for g in data["gradients"]}["b_1"] == "∂C/∂b_1 = σ'(z_1) w_2 δ_2"
+    assert main(["derive", "--depth", "70", "--form", "expanded"]) == 0
+    assert "∂C/∂b_69 = σ'(z_69) w_70 σ'(z_70) ∂C/∂a_70" in capsys.readouterr().out.splitlines()

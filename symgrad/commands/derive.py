@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from ..derive import derive
-from ..printing import (latex, latex_derivation, latex_gradient, markdown_derivation, text,
-                        text_derivation, text_gradient)
+from ..printing import (FORMS, latex, latex_derivation, latex_gradient, markdown_derivation,
+                        text, text_derivation, text_gradient)
 from ..proofs import prove_all
 from .common import add_network_options, choice, emit, network_from_args
 
 __all__ = ["register", "run", "derivation_json"]
 
 FORMATS = ["text", "latex", "markdown", "json"]
+#: deeper than this, --form auto prints each gradient in terms of the next δ: written out,
+#: the 2L products hold L² factors
+AUTO_EXPAND_DEPTH = 64
 
 
 def register(sub) -> None:
@@ -22,10 +25,14 @@ def register(sub) -> None:
     add_network_options(p)
     p.add_argument("--format", "-f", default="text", type=choice("format", FORMATS),
                    help="text (default), latex, markdown or json")
+    p.add_argument("--form", default="auto", type=choice("form", ["auto", *FORMS]),
+                   help="expanded: every product written out, factors in network order; "
+                        "recurrence: each gradient in terms of the next layer's delta; auto "
+                        f"(default): expanded up to depth {AUTO_EXPAND_DEPTH}, recurrence beyond")
     p.set_defaults(run=run)
 
 
-def derivation_json(d, proofs) -> dict:
+def derivation_json(d, proofs, form: str = "expanded") -> dict:
     """The JSON object of ``symgrad derive --format json``."""
     chain = proofs["chain"]
     basis_ok = all(p.verified for k, p in proofs.items() if k != "chain")
@@ -33,14 +40,15 @@ def derivation_json(d, proofs) -> dict:
     net = d.network
     return {
         "network": net.describe(),
+        "form": form,
         "dC_da_L": {"latex": latex(d.dC_da), "concrete_latex": latex(d.concrete(d.dC_da)),
                     "text": text(d.concrete(d.dC_da))},
         "gradients": [
             {"parameter": name,
-             "latex": latex_gradient(d, name),
-             "text": text_gradient(d, name),
-             "concrete_latex": latex_gradient(d, name, concrete="a"),
-             "concrete_text": text_gradient(d, name, concrete="a"),
+             "latex": latex_gradient(d, name, form=form),
+             "text": text_gradient(d, name, form=form),
+             "concrete_latex": latex_gradient(d, name, concrete="a", form=form),
+             "concrete_text": text_gradient(d, name, concrete="a", form=form),
              "verified": chain.verified and basis_ok and name not in failed}
             for name in d.parameter_names()],
         "proofs": {k: p.as_dict() for k, p in proofs.items()},
@@ -69,6 +77,9 @@ def run(args) -> int:
     net = network_from_args(args, dense=True)
     if type(net).__name__ == "Dense":
         return run_dense(args, net)
-    return _show(args, derive(net), derivation_json, prove_all,
-                 {"text": text_derivation, "latex": latex_derivation,
-                  "markdown": markdown_derivation})
+    form = args.form if args.form != "auto" else \
+        ("expanded" if net.depth <= AUTO_EXPAND_DEPTH else "recurrence")
+    printers = {"text": text_derivation, "latex": latex_derivation,
+                "markdown": markdown_derivation}
+    return _show(args, derive(net), lambda d, proofs: derivation_json(d, proofs, form), prove_all,
+                 {k: (lambda d, f=f: f(d, form=form)) for k, f in printers.items()})
