@@ -99,7 +99,7 @@ def dense_network_from_args(args, *, dense: bool = True):
     from ..dense import Dense, check_widths  # lazy: only dense commands need it
     if not dense:
         raise UsageError(f"widths={args.widths!r}: 'symgrad {args.command}' takes chains "
-                         "(--depth) only; dense layers work with derive and check")
+                         "(--depth) only; dense layers work with derive, check, lecture, vectors and analyze")
     widths = check_widths(args.widths)
     if args.activations is not None:
         names = [n.strip() for n in args.activations.split(",")]
