@@ -858,18 +858,19 @@ def network_from_description(desc, place: str = "network"):
 
 # --- test vectors -------------------------------------------------------------------------
 
-def _exact_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, digits: int) -> dict:
-    """Cost and gradients correct to ``digits`` for the decimal inputs as written: computed
-    at two working precisions, raised until both agree to ``digits`` + 2 digits."""
+def _until_digits_agree(compute, values, digits: int):
+    """``compute(working_digits)`` at two working precisions, raised until every value
+    (``values(result)`` lists them) agrees to ``digits`` + 2 digits: the result is then
+    correct to ``digits`` for the decimal inputs as written."""
     extra = 5
-    low = mp_gradients(d, parameters, inputs, digits=min(digits + extra, MAX_DIGITS))
+    low = compute(min(digits + extra, MAX_DIGITS))
     while True:
         extra = 2 * extra + 20
-        high = mp_gradients(d, parameters, inputs, digits=min(digits + extra, MAX_DIGITS))
+        high = compute(min(digits + extra, MAX_DIGITS))
         with mpmath.workdps(digits + extra):
             bound = mpmath.mpf(10) ** -(digits + 2)
-            agree = all(high[n] == low[n] if high[n] == 0 or low[n] == 0 else
-                        abs(high[n] - low[n]) <= bound * abs(high[n]) for n in high)
+            agree = all(h == lo if h == 0 or lo == 0 else abs(h - lo) <= bound * abs(h)
+                        for h, lo in zip(values(high), values(low)))
         if agree or digits + extra >= MAX_DIGITS:
             if not agree:
                 raise UsageError(f"digits={digits}: the gradients at this point are too "
@@ -877,6 +878,13 @@ def _exact_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, digits
                                  f"{MAX_DIGITS} working digits")
             return high
         low = high
+
+
+def _exact_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, digits: int) -> dict:
+    """Cost and gradients correct to ``digits`` for the decimal inputs as written."""
+    return _until_digits_agree(
+        lambda dps: mp_gradients(d, parameters, inputs, digits=dps),
+        lambda g: [g[n] for n in sorted(g)], digits)
 
 
 def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAULT_DIGITS,
@@ -1249,28 +1257,12 @@ def _nested(value, f):
 
 
 def _exact_dense(net: Dense, params: dict, x: list, y: list, digits: int) -> dict:
-    """Cost and gradients correct to ``digits`` for the decimals as written, as in
-    :func:`_exact_gradients`: two working precisions, raised until every component agrees
-    to ``digits`` + 2 digits."""
-    def flat(g):
-        return [v for n in ["cost"] + net.parameter_names() for _, v in _leaves(g[n])]
-
-    extra = 5
-    low = gradients_mp_decimal(net, params, x, y, dps=min(digits + extra, MAX_DIGITS))
-    while True:
-        extra = 2 * extra + 20
-        high = gradients_mp_decimal(net, params, x, y, dps=min(digits + extra, MAX_DIGITS))
-        with mpmath.workdps(digits + extra):
-            bound = mpmath.mpf(10) ** -(digits + 2)
-            agree = all(h == lo if h == 0 or lo == 0 else abs(h - lo) <= bound * abs(h)
-                        for h, lo in zip(flat(high), flat(low)))
-        if agree or digits + extra >= MAX_DIGITS:
-            if not agree:
-                raise UsageError(f"digits={digits}: the gradients at this point are too "
-                                 f"ill-conditioned to fix {digits} digits within "
-                                 f"{MAX_DIGITS} working digits")
-            return high
-        low = high
+    """Cost and gradients of a dense network correct to ``digits`` for the decimals as
+    written, as in :func:`_exact_gradients`."""
+    return _until_digits_agree(
+        lambda dps: gradients_mp_decimal(net, params, x, y, dps=dps),
+        lambda g: [v for n in ["cost"] + net.parameter_names() for _, v in _leaves(g[n])],
+        digits)
 
 
 def _make_dense_vectors(net: Dense, count: int, seed: int, digits: int) -> dict:
