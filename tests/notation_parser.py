@@ -93,12 +93,16 @@ class NotationParser:
         if self.peek() == "-":
             self.take()
             sign = -1
-        out = sign * self.term()
+        out = sign * self.summand()
         while self.peek() in ("+", "-"):
             op = self.take()
-            t = self.term()
+            t = self.summand()
             out = out + t if op == "+" else out - t
         return out
+
+    def summand(self) -> sp.Expr:
+        """What a sum adds up: a product here, a Hadamard product in the matrix notation."""
+        return self.term()
 
     def term(self) -> sp.Expr:
         factors = [self.power()]
@@ -425,17 +429,8 @@ class DenseNotationParser(NotationParser):
 
     _STOP = NotationParser._STOP | {r"\odot", r"\right"}
 
-    def expr(self) -> sp.Expr:
-        sign = 1
-        if self.peek() == "-":
-            self.take()
-            sign = -1
-        out = sign * self.hadamard()
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            t = self.hadamard()
-            out = out + t if op == "+" else out - t
-        return out
+    def summand(self) -> sp.Expr:
+        return self.hadamard()
 
     def hadamard(self) -> sp.Expr:
         out = self.term()
