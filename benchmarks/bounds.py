@@ -2,7 +2,7 @@
 
     python3 benchmarks/bounds.py
 
-Each activation's sup |σ'| is computed by symgrad.bounds.supremum (cache cleared) and by
+Each activation's sup |σ'| is computed by symgrad.bounds.core.supremum (cache cleared) and by
 SymPy's ``maximum`` over the reals (of σ', and of −σ' for the other side), which either
 returns a value or raises; the table gives both times, their ratio and the values.
 """
@@ -13,7 +13,7 @@ import time
 import sympy as sp
 from sympy.calculus.util import maximum, minimum
 
-from symgrad.activations import activation_names, get_activation
+from symgrad.model.activations import activation_names, get_activation
 from symgrad import bounds
 
 __all__ = ["main"]

@@ -20,7 +20,7 @@ import time
 import sympy as sp
 
 from symgrad import Chain, derive
-from symgrad.proofs import prove_chain
+from symgrad.prove.chain import prove_chain
 
 
 def timed(fn, *args, **kwargs):

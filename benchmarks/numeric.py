@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from symgrad import Chain, derive
-from symgrad.numeric import compile_numpy, mp_gradients, random_point
+from symgrad.numeric.chain import compile_numpy, mp_gradients, random_point
 
 
 def handwritten(W, B, a0, y):

@@ -3,9 +3,9 @@
 For a depth-L sigmoid chain (default L = 100) at random points (w, b ~ N(0, 1)):
 
 * ``symgrad reference``: all 2L gradients and the cost at 30 digits
-  (:func:`symgrad.oracle.reference`, the Derivation's recurrence in mpmath);
+  (:func:`symgrad.oracle.core.reference`, the Derivation's recurrence in mpmath);
 * ``symgrad full check``: reference + condition-aware tolerances + comparison of a float64
-  implementation (:func:`symgrad.oracle.compare_gradients`);
+  implementation (:func:`symgrad.oracle.core.compare_gradients`);
 * ``torch gradcheck``: ``torch.autograd.gradcheck`` with its defaults on torch's own
   autograd of the same chain (2·2L forward evaluations for the finite differences).
 
@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symgrad.derive import derive  # noqa: E402
-from symgrad.network import Chain  # noqa: E402
-from symgrad.numeric import compile_numpy, random_point  # noqa: E402
-from symgrad.oracle import compare_gradients, reference  # noqa: E402
+from symgrad.derivation.derivation import derive  # noqa: E402
+from symgrad.model.network import Chain  # noqa: E402
+from symgrad.numeric.chain import compile_numpy, random_point  # noqa: E402
+from symgrad.oracle.core import compare_gradients, reference  # noqa: E402
 
 
 def _time(fn, items, repeat: int = 3) -> float:

@@ -16,7 +16,7 @@ Every implementation takes ``(params, inputs)`` as dicts of arrays keyed ``"w_1"
 ``"alpha_1"``, ``"a_0"``, ``"y"`` (one entry per point of the batch) and returns a dict of
 arrays keyed ``"cost"`` and by parameter name.
 
->>> from symgrad.network import Chain
+>>> from symgrad.model.network import Chain
 >>> net = Chain(depth=2)
 >>> params = {"w_1": np.array([0.5]), "b_1": np.array([0.0]),
 ...           "w_2": np.array([2.0]), "b_2": np.array([-1.0])}
@@ -36,8 +36,8 @@ from typing import Mapping
 
 import numpy as np
 
-from symgrad.activations import SELU_ALPHA, SELU_LAMBDA
-from symgrad.network import Chain
+from symgrad.model.activations import SELU_ALPHA, SELU_LAMBDA
+from symgrad.model.network import Chain
 
 __all__ = ["Backprop", "MUTANTS", "torch_autograd", "textbook_sigma_prime", "stack_batch"]
 

@@ -1,6 +1,6 @@
 """Named hypothesis strategies for chains, their parameters and pre-activations.
 
-``chains(max_depth=...)`` draws a :class:`~symgrad.network.Chain` (one activation for every
+``chains(max_depth=...)`` draws a :class:`~symgrad.model.network.Chain` (one activation for every
 layer, or a different one per layer); ``chain_points(chain)`` draws parameters whose
 weights range from tiny (1e-8) to huge (1e3) in size, of either sign.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from symgrad.activations import activation_names
-from symgrad.network import Chain
+from symgrad.model.activations import activation_names
+from symgrad.model.network import Chain
 
 __all__ = ["ACTIVATION_NAMES", "activation_names_st", "chains", "weights", "chain_points",
            "preactivations", "every_float"]

@@ -8,10 +8,10 @@ import json
 import mpmath
 import pytest
 
-from symgrad.analysis import analyze
-from symgrad.cli import main
-from symgrad.derive import derive
-from symgrad.network import Chain
+from symgrad.analysis.core import analyze
+from symgrad.cli.main import main
+from symgrad.derivation.derivation import derive
+from symgrad.model.network import Chain
 
 
 def test_nielsen_exploding_is_exactly_25_per_layer():
@@ -122,10 +122,10 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch):
 
 import numpy as np  # noqa: E402
 
-from symgrad.activations import UsageError  # noqa: E402
-from symgrad.analysis import (analyze_dense, dense_gradient_norms, dense_network,  # noqa: E402
+from symgrad.model.activations import UsageError  # noqa: E402
+from symgrad.analysis.core import (analyze_dense, dense_gradient_norms, dense_network,  # noqa: E402
                               draw_dense_parameters)
-from symgrad.dense import Dense  # noqa: E402
+from symgrad.derivation.dense import Dense  # noqa: E402
 
 
 def _close(value, reference, rel=1e-12) -> bool:
@@ -220,16 +220,16 @@ def test_dense_analyze_json_and_text(capsys):
                  "--samples", "2", "--precision", "float64"]) == 0
     out = capsys.readouterr().out
     assert "activations tanh,linear" in out and "mean ||dC/dW_l||_F" in out
-    assert "values: float64 backprop (symgrad.dense_numeric.gradients)\n" in out
+    assert "values: float64 backprop (symgrad.numeric.dense.gradients)\n" in out
 
 
 def test_dense_auto_precision_says_when_it_falls_back(monkeypatch):
-    import symgrad.analysis as analysis
+    import symgrad.analysis.core as analysis
     net = Dense([4, 5, 2])                 # 30 weight·sample products a draw
     assert analyze_dense(net, samples=2).evaluation.startswith("30-digit")
     monkeypatch.setattr(analysis, "MP_BUDGET", 59)
     a = analyze_dense(net, samples=2)
-    assert a.evaluation == ("float64 backprop (symgrad.dense_numeric.gradients): 60 weight·sample "
+    assert a.evaluation == ("float64 backprop (symgrad.numeric.dense.gradients): 60 weight·sample "
                             "products over the draws exceed the 59 evaluated at high precision; "
                             "--precision mp forces it")
 

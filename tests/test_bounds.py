@@ -8,13 +8,13 @@ import pytest
 import sympy as sp
 from sympy.calculus.util import maximum
 
-from symgrad.activations import SELU_ALPHA, SELU_LAMBDA, activation_names, get_activation
-from symgrad.bounds import (general_layer_bound, layer_bound, supremum, suprema,
+from symgrad.model.activations import SELU_ALPHA, SELU_LAMBDA, activation_names, get_activation
+from symgrad.bounds.core import (general_layer_bound, layer_bound, supremum, suprema,
                             three_sigmoid_layers)
-from symgrad.cli import main
-from symgrad.derive import derive
-from symgrad.network import Chain
-from symgrad.printing import latex
+from symgrad.cli.main import main
+from symgrad.derivation.derivation import derive
+from symgrad.model.network import Chain
+from symgrad.printing.printers import latex
 
 Z = sp.Symbol("z", real=True)
 

@@ -1,4 +1,4 @@
-"""``symgrad check`` and :func:`symgrad.checks.check`: honest closed forms pass at every
+"""``symgrad check`` and :func:`symgrad.numeric.checks.check`: honest closed forms pass at every
 depth for every built-in activation, saturated units included; a closed form off by 1.001
 at one layer is caught."""
 import dataclasses
@@ -8,9 +8,9 @@ import mpmath
 import pytest
 
 from symgrad import Chain, activation_names, derive, get_activation
-from symgrad.checks import check, check_point, relative_error, witness_status
-from symgrad.cli import main
-from symgrad.numeric import Estimate, mp_forward, random_point
+from symgrad.numeric.checks import check, check_point, relative_error, witness_status
+from symgrad.cli.main import main
+from symgrad.numeric.chain import Estimate, mp_forward, random_point
 
 DEPTHS = [2, 10, 30, 100]
 
@@ -152,7 +152,7 @@ def test_cli_text_table(capsys):
 
 
 def test_cli_exit_1_on_a_wrong_closed_form(monkeypatch, capsys):
-    import symgrad.checks as checks
+    import symgrad.numeric.checks as checks
     honest = checks.mp_gradients
 
     def wrong(d, params, inputs, **kw):

@@ -7,9 +7,9 @@ import pytest
 import sympy as sp
 
 from symgrad import Chain, UsageError, activation_names, cost_names, derive
-from symgrad.cli import main
-from symgrad.printing import latex_gradient, text_gradient
-from symgrad.proofs import prove_activation, prove_chain, prove_cost
+from symgrad.cli.main import main
+from symgrad.printing.printers import latex_gradient, text_gradient
+from symgrad.prove.chain import prove_activation, prove_chain, prove_cost
 
 # --- the eight formulas of REFERENCE.md §1, exactly ---------------------------------------
 
@@ -164,7 +164,7 @@ def test_cost_derivative_proven(cost):
 
 
 def test_a_wrong_activation_derivative_is_not_proven():
-    from symgrad.activations import ACTIVATIONS
+    from symgrad.model.activations import ACTIVATIONS
     sig = ACTIVATIONS["sigmoid"]
     wrong = dataclasses.replace(sig, name="wrong_sigmoid",
                                 derivative_expression=sig.derivative_expression * sp.Rational(1001, 1000))

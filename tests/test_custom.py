@@ -20,9 +20,10 @@ import sympy.parsing.sympy_parser as sympy_parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symgrad.activations import UsageError, get_activation
-from symgrad.costs import get_cost
-from symgrad.custom import (MAX_DEPTH, MAX_LENGTH, custom_activation, custom_cost,
+from symgrad.model.activations import get_activation
+from symgrad.errors import UsageError
+from symgrad.model.costs import get_cost
+from symgrad.model.catalog import (MAX_DEPTH, MAX_LENGTH, custom_activation, custom_cost,
                             looks_like_expression, parse_expression)
 
 x = sp.Symbol("x", real=True)

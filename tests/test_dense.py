@@ -10,15 +10,16 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symgrad.activations import UsageError, activation_names
-from symgrad.dense import (CostGradient, Dense, derive_dense, SampleSum, check_widths)
-from symgrad.dense_numeric import (check_parameters, compare_gradients, cost_mp,
+from symgrad.model.activations import activation_names
+from symgrad.errors import UsageError
+from symgrad.derivation.dense import (CostGradient, Dense, derive_dense, SampleSum, check_widths)
+from symgrad.numeric.dense import (check_parameters, compare_gradients, cost_mp,
                                    finite_differences, gradients, gradients_mp, plan,
                                    random_batch, random_parameters, TOLERANCES)
-from symgrad.dense_printing import latex, text, dense_derivation_json, text_dense_derivation
-from symgrad.dense_proofs import prove_dense, prove_dense_all, spot_check
-from symgrad.derive import OrderedProduct, derive
-from symgrad.network import Chain
+from symgrad.printing.dense import latex, text, dense_derivation_json, text_dense_derivation
+from symgrad.prove.dense import prove_dense, prove_dense_all, spot_check
+from symgrad.derivation.derivation import OrderedProduct, derive
+from symgrad.model.network import Chain
 
 ALL = activation_names()
 
@@ -273,7 +274,7 @@ def test_mpmath_reference_is_the_derivative_of_the_cost():
             arr = params["W_1"].astype(object).copy()
             arr[1, 2] = t
             trial["W_1"] = arr
-            from symgrad.dense_numeric import _cost_mp, _mp_params, _mp_rows
+            from symgrad.numeric.dense import _cost_mp, _mp_params, _mp_rows
             P = _mp_params(net, params)
             P["W_1"][1][2] = t
             return _cost_mp(net, P, _mp_rows(x), _mp_rows(y))
@@ -315,7 +316,7 @@ def test_check_widths_accepts_the_command_line_form():
 # --- the commands --------------------------------------------------------------------------
 
 def _run(argv, capsys):
-    from symgrad.cli import main
+    from symgrad.cli.main import main
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err

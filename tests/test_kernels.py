@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from symgrad import Chain, activation_names, derive
-from symgrad.numeric import (_MPMATH, _kernel_for, _mp_backward, _mp_layers, mp_gradients,
+from symgrad.numeric.chain import (_MPMATH, _kernel_for, _mp_backward, _mp_layers, mp_gradients,
                              mp_point, random_point)
 
 gmpy2 = pytest.importorskip("gmpy2")

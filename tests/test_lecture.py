@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from symgrad import Chain, derive
-from symgrad.cli import main
-from symgrad.dense import Dense, derive_dense
-from symgrad.lecture import DOCUMENTS, MARKERS, derivation_of, lecture, network_of
-from symgrad.lecture import main as lecture_main
+from symgrad.cli.main import main
+from symgrad.derivation.dense import Dense, derive_dense
+from symgrad.lecture.documents import DOCUMENTS, MARKERS, derivation_of, lecture, network_of
+from symgrad.lecture.documents import main as lecture_main
 
 sys.path.insert(0, str(Path(__file__).parent))
 from notation_parser import check_document  # noqa: E402
@@ -254,7 +254,7 @@ def test_three_layer_row_forms_are_the_dense_derivation_transposed():
     forms transposed (W_row = W_colᵀ): δ_2 = (δ_3 W_3ᵀ) ⊙ σ'(h̃_2) and ∂𝓛/∂W_l = h_{l-1}ᵀ δ_l."""
     import numpy as np
     import sympy as sp
-    from symgrad.steps import row_form
+    from symgrad.lecture.steps import row_form
     net = Dense(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
                 cost="squared-error")
     d = derive_dense(net)
@@ -362,7 +362,7 @@ def test_symgrad_lecture_then_pdflatex_from_the_shell(tmp_path):
     """The issue's 'done when': symgrad lecture -o chain.tex && pdflatex chain.tex."""
     require_pdflatex()
     exe = shutil.which("symgrad")
-    cmd = [exe] if exe else [sys.executable, "-m", "symgrad.cli"]
+    cmd = [exe] if exe else [sys.executable, "-m", "symgrad.cli.main"]
     proc = subprocess.run(cmd + ["lecture", "-o", "chain.tex"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

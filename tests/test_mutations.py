@@ -24,11 +24,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symgrad.activations import activation_names  # noqa: E402
-from symgrad.derive import derive  # noqa: E402
-from symgrad.network import Chain  # noqa: E402
-from symgrad.numeric import random_point  # noqa: E402
-from symgrad.oracle import compare_gradients, reference  # noqa: E402
+from symgrad.model.activations import activation_names  # noqa: E402
+from symgrad.derivation.derivation import derive  # noqa: E402
+from symgrad.model.network import Chain  # noqa: E402
+from symgrad.numeric.chain import random_point  # noqa: E402
+from symgrad.oracle.core import compare_gradients, reference  # noqa: E402
 from tests.implementations import MUTANTS, Backprop, torch_autograd  # noqa: E402
 
 #: the depths of the mutation table

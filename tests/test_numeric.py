@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symgrad import Chain, UsageError, activation_names, derive, get_activation
-from symgrad.numeric import (Estimate, compile_numpy, complex_step, condition_estimates,
+from symgrad.numeric.chain import (Estimate, compile_numpy, complex_step, condition_estimates,
                              finite_differences, has_kink, mp_forward, mp_gradients,
                              random_point, reference_gradients)
 

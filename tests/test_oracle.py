@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from symgrad.activations import UsageError, activation_names
-from symgrad.derive import derive
-from symgrad.network import Chain
-from symgrad.numeric import random_point
-from symgrad.oracle import (FLOOR_FLOAT64, assert_gradients_close, decimal_string,
+from symgrad.model.activations import activation_names
+from symgrad.errors import UsageError
+from symgrad.derivation.derivation import derive
+from symgrad.model.network import Chain
+from symgrad.numeric.chain import random_point
+from symgrad.oracle.core import (FLOOR_FLOAT64, assert_gradients_close, decimal_string,
                             reference, tolerances)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

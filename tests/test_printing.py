@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symgrad import Chain, OrderedProduct, UsageError, derive
-from symgrad.printing import (MatrixLatexPrinter, NielsenLatexPrinter, estimate_width,
+from symgrad.printing.printers import (MatrixLatexPrinter, NielsenLatexPrinter, estimate_width,
                               get_printer, latex_gradient, latex_rows, repr_latex, text,
                               text_gradient)
-from symgrad.steps import Preactivation, derivation_steps, derivative_sup
-from symgrad.activations import get_activation
+from symgrad.lecture.steps import Preactivation, derivation_steps, derivative_sup
+from symgrad.model.activations import get_activation
 
 sys.path.insert(0, str(Path(__file__).parent))
 from notation_parser import NotationParser, ParseError, normal_form, split_block  # noqa: E402
@@ -201,10 +201,10 @@ def test_no_bound_step_without_a_short_exact_sup(name):
 
 # -- the matrix lecture of a dense network ----------------------------------------------------
 
-from symgrad.dense import Dense, derive_dense  # noqa: E402
-from symgrad.dense_printing import DenseMatrixLatexPrinter  # noqa: E402
-from symgrad.lecture import lecture  # noqa: E402
-from symgrad.steps import dense_steps, row_form  # noqa: E402
+from symgrad.derivation.dense import Dense, derive_dense  # noqa: E402
+from symgrad.printing.dense import DenseMatrixLatexPrinter  # noqa: E402
+from symgrad.lecture.documents import lecture  # noqa: E402
+from symgrad.lecture.steps import dense_steps, row_form  # noqa: E402
 from notation_parser import DenseNotationParser, check_document, dense_normal_form  # noqa: E402
 
 DENSE_ACTIVATIONS = ["sigmoid", "tanh", "relu", "softplus", "linear", "elu", "silu"]

@@ -14,11 +14,11 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from symgrad.activations import get_activation
-from symgrad.bounds import supremum
-from symgrad.derive import derive
-from symgrad.network import Chain
-from symgrad.numeric import mp_forward, mp_gradients
+from symgrad.model.activations import get_activation
+from symgrad.bounds.core import supremum
+from symgrad.derivation.derivation import derive
+from symgrad.model.network import Chain
+from symgrad.numeric.chain import mp_forward, mp_gradients
 
 from strategies import (activation_names_st, chain_points, chains,
                         every_float, preactivations)

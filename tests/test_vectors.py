@@ -8,11 +8,11 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from symgrad.cli import main
-from symgrad.derive import derive
-from symgrad.network import Chain
-from symgrad.numeric import mp_gradients
-from symgrad.oracle import (VECTORS_FORMAT, make_vectors, network_from_description,
+from symgrad.cli.main import main
+from symgrad.derivation.derivation import derive
+from symgrad.model.network import Chain
+from symgrad.numeric.chain import mp_gradients
+from symgrad.oracle.core import (VECTORS_FORMAT, make_vectors, network_from_description,
                             read_vectors, vectors_text)
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -262,9 +262,9 @@ import re  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
-from symgrad.dense import Dense  # noqa: E402
-from symgrad.dense_numeric import gradients as dense_gradients  # noqa: E402
-from symgrad.oracle import decimal_string  # noqa: E402
+from symgrad.derivation.dense import Dense  # noqa: E402
+from symgrad.numeric.dense import gradients as dense_gradients  # noqa: E402
+from symgrad.oracle.core import decimal_string  # noqa: E402
 
 DENSE = ["--widths", "2,3,2", "--activations", "tanh,sigmoid", "--samples-in-loss", "2",
          "--count", "3", "--seed", "4", "--digits", "25"]
@@ -487,7 +487,7 @@ def test_dense_vectors_are_seeded_and_rounded_first(tmp_path):
     case = doc["cases"][0]
     assert all(len(v.split("e")[0].replace("-", "").replace(".", "")) == 4
                for row in case["parameters"]["W_1"] for v in row)
-    from symgrad.dense_numeric import gradients_mp_decimal
+    from symgrad.numeric.dense import gradients_mp_decimal
     g = gradients_mp_decimal(Dense([2, 2, 1], "sigmoid"), case["parameters"],
                              case["inputs"]["x"], case["inputs"]["y"], dps=40)
     assert [[decimal_string(v, 4) for v in row] for row in g["W_1"]] == \

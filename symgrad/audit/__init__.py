@@ -1,0 +1,1 @@
+"""symgrad audit (work in progress)."""

@@ -1,0 +1,171 @@
+"""``symgrad bounds``: sup |σ'| of every activation, proven, with the layer bound it gives.
+
+Exit 0 when every supremum asked for is certified, 1 when one could not be (a custom
+activation outside what the interval arithmetic handles), 2 for bad options.
+"""
+from __future__ import annotations
+
+import time
+
+from sympy.printing.precedence import PRECEDENCE
+
+from symgrad.model.activations import activation_names, get_activation
+from symgrad.bounds.core import Supremum, general_layer_bound, supremum, three_sigmoid_layers
+from symgrad.printing.printers import NielsenTextPrinter, latex
+from symgrad.cli.common import choice, emit
+
+__all__ = ["register", "run", "bounds_text", "bounds_latex", "bounds_markdown", "bounds_json",
+           "BoundTextPrinter"]
+
+FORMATS = ["text", "latex", "markdown", "json"]
+
+
+class BoundTextPrinter(NielsenTextPrinter):
+    """The Nielsen text notation plus |x|, w_j and Π for the bounds."""
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Indexed(self, expr):
+        return f"{self._print(expr.base.label)}_{','.join(map(self._print, expr.indices))}"
+
+    def _print_Product(self, expr):
+        (j, lo, hi), = expr.limits
+        return f"Π_{{{self._print(j)}={self._print(lo)}}}^{{{self._print(hi)}}} {self._print(expr.function)}"
+
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.args
+        if not exponent.free_symbols:
+            return super()._print_Pow(expr, rational)
+        # (sup|σ'|)^(L − l + 1)
+        return f"{self.parenthesize(base, PRECEDENCE['Pow'])}^({self._print(exponent)})"
+
+    def _print_Relational(self, expr):
+        op = {"<=": "≤", ">=": "≥", "==": "="}.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+
+def _text(expr) -> str:
+    return BoundTextPrinter().doprint(expr)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "bounds", help="prove sup|σ'| for the activations and state the layer bound",
+        description="For every built-in activation (or the one given), prove the supremum "
+                    "over the reals of |σ'(z)|: critical points of σ' solved exactly or "
+                    "enclosed by interval arithmetic, limits at the ends of each branch. Then "
+                    "the layer bound |dC/db_l| <= |dC/da_L| prod_{j>l} |w_j| "
+                    "(sup|σ'|)^(L-l+1).")
+    p.add_argument("--activation", "-a", default=None, metavar="NAME",
+                   help="one activation (" + ", ".join(activation_names())
+                   + ", or an expression in x); default: all built-ins")
+    p.add_argument("--format", "-f", default="text", type=choice("format", FORMATS),
+                   help="text (default), latex, markdown or json")
+    p.set_defaults(run=run)
+
+
+def _general(s: Supremum):
+    """The general layer bound for an activation with an exact supremum, else None."""
+    if not s.certified or s.value is None:
+        return None
+    return general_layer_bound(s.activation)
+
+
+def bounds_json(sups: list[Supremum]) -> list[dict]:
+    """The JSON list: one entry per activation."""
+    out = []
+    for s in sups:
+        entry = s.as_dict()
+        bound = _general(s)
+        entry["sup_latex"] = latex(s.value) if s.value is not None else None
+        entry["layer_bound_latex"] = latex(bound) if bound is not None else None
+        out.append(entry)
+    return out
+
+
+def bounds_text(sups: list[Supremum], seconds: float) -> str:
+    rows = [("activation", "sup |σ'|", "where", "method")]
+    for s in sups:
+        at = s.attained_string(12)
+        where = f"z ∈ {at}" if at and at.startswith("[") else s.how
+        rows.append((s.activation, s.label, where, s.method))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["sup over the reals of |σ'(z)|, proven", ""]
+    lines += ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    for s in sups:
+        lines += ["", f"{s.activation}: sup |σ'| = {s.label}; {s.how}"]
+        lines += [f"  {i}. {step}" for i, step in enumerate(s.steps, 1)]
+        if s.kink:
+            lines.append(f"  kink: {s.kink}")
+    lines += ["", "The layer bound (from the closed form ∂C/∂b_l = σ'(z_l) w_{l+1} σ'(z_{l+1}) "
+              "⋯ w_L σ'(z_L) ∂C/∂a_L):"]
+    for s in sups:
+        bound = _general(s)
+        if bound is not None:
+            lines.append(f"  {s.activation}: {_text(bound)}")
+    if any(s.activation == "sigmoid" for s in sups):
+        lines.append(f"  three sigmoid layers multiply at most {_text(three_sigmoid_layers())} "
+                     "into the gradient")
+    lines += ["", f"proven in {seconds:.2f} s"]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_row(s: Supremum) -> str:
+    name = get_activation(s.activation).latex_name
+    head = rf"\sup_{{z \in \mathbb{{R}}}} \left|{name}'(z)\right|"
+    if not s.certified:
+        return head + r" &: \text{could not certify}"
+    if s.value is not None:
+        value = latex(s.value)
+    else:
+        lo, hi = s.sup_string(20).strip("[]").split(", ")
+        value = rf"\in \left[{lo}, {hi}\right]"
+        return f"{head} &{value}"
+    return f"{head} &= {value}"
+
+
+def bounds_latex(sups: list[Supremum]) -> str:
+    rows = [_latex_row(s) + rf" && \text{{{s.how}}}" for s in sups]
+    out = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+    bounds = [latex(b) for b in map(_general, sups) if b is not None]
+    if bounds:
+        out += "\\begin{align*}\n" + " \\\\\n".join(bounds) + "\n\\end{align*}\n"
+    if any(s.activation == "sigmoid" for s in sups):
+        out += "\\[\n" + latex(three_sigmoid_layers()) + "\n\\]\n"
+    return out
+
+
+def bounds_markdown(sups: list[Supremum], seconds: float) -> str:
+    out = ["# sup |σ'| over the reals, proven", "",
+           "| activation | sup \\|σ'\\| | attained at | method |", "|---|---|---|---|"]
+    for s in sups:
+        out.append(f"| {s.activation} | {s.label} | {s.attained_string(12) or 'never: ' + s.how} "
+                   f"| {s.method} |")
+    for s in sups:
+        out += ["", f"## {s.activation}", "", "$$", _latex_row(s).replace("&", ""), "$$", ""]
+        out += [f"{i}. `{step}`" for i, step in enumerate(s.steps, 1)]
+        bound = _general(s)
+        if bound is not None:
+            out += ["", "Layer bound:", "", "$$", latex(bound), "$$"]
+    if any(s.activation == "sigmoid" for s in sups):
+        out += ["", "Three sigmoid layers multiply at most", "", "$$",
+                latex(three_sigmoid_layers()), "$$", "", "into the gradient."]
+    out += ["", f"Proven in {seconds:.2f} s.", ""]
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    names = [get_activation(args.activation).name] if args.activation else activation_names()
+    start = time.perf_counter()
+    sups = [supremum(n) for n in names]
+    seconds = time.perf_counter() - start
+    if args.format == "json":
+        print(emit(bounds_json(sups)), end="")
+    elif args.format == "latex":
+        print(bounds_latex(sups), end="")
+    elif args.format == "markdown":
+        print(bounds_markdown(sups, seconds), end="")
+    else:
+        print(bounds_text(sups, seconds), end="")
+    return 0 if all(s.certified for s in sups) else 1
