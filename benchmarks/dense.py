@@ -27,7 +27,8 @@ import timeit  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from symgrad.derivation.dense import Dense, derive_dense  # noqa: E402
+from symgrad.model.network import Dense
+from symgrad.derivation import derive
 from symgrad.numeric.dense import gradients, random_batch, random_parameters  # noqa: E402
 from symgrad.prove.dense import prove_dense_all, spot_check  # noqa: E402
 
@@ -87,7 +88,7 @@ def main() -> None:
     print(f"largest difference between the two: {worst:.2e} (target ratio: within 1.5x)")
     print()
     t0 = time.perf_counter()
-    d = derive_dense(Dense([4, 8, 8, 4], "sigmoid"))
+    d = derive(Dense([4, 8, 8, 4], "sigmoid"))
     t_derive = time.perf_counter() - t0
     t0 = time.perf_counter()
     proofs = prove_dense_all(d)

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symgrad.derivation.derivation import derive  # noqa: E402
+from symgrad.derivation import derive  # noqa: E402
 from symgrad.model.network import Chain  # noqa: E402
 from symgrad.numeric.chain import compile_numpy, random_point  # noqa: E402
 from symgrad.oracle.core import compare_gradients, reference  # noqa: E402

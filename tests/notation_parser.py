@@ -20,7 +20,7 @@ import re
 import sympy as sp
 
 from symgrad.model.activations import ACTIVATIONS
-from symgrad.derivation.derivation import OrderedProduct
+from symgrad.derivation import OrderedProduct
 from symgrad.model.network import layer_function
 
 __all__ = ["ParseError", "NotationParser", "normal_form", "split_block", "display_blocks",
@@ -358,9 +358,9 @@ _RELATION_NAMES = {"=": "=", r"\leq": "<=", "<": "<"}
 def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[str]:
     """Every aligned formula of a lecture document parsed back and compared, whole, with the
     derivation's step it was printed from; returns the problems (empty when all agree)."""
-    from symgrad.derivation.dense import DenseDerivation
+    from symgrad.derivation import Derivation
     from symgrad.lecture.steps import dense_steps, derivation_steps
-    dense = isinstance(d, DenseDerivation)
+    dense = not d.network.is_chain
     steps = dense_steps(d) if dense else derivation_steps(d)
     blocks = display_blocks(text, fmt)
     if len(blocks) != len(steps):
@@ -408,7 +408,7 @@ def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[st
 # -- the matrix notation of a dense network (row convention, shared/REFERENCE.md §2) -------------
 #
 # Matrices do not commute, so the dense parser builds non-commutative symbols named as
-# symgrad.derivation.dense names them (h̃_{2,i} -> z_2,i, ŷ -> a_L, x_i -> x,i, W_3 -> W_3, 𝓛 -> C), and
+# symgrad.derivation names them (h̃_{2,i} -> z_2,i, ŷ -> a_L, x_i -> x,i, W_3 -> W_3, 𝓛 -> C), and
 # each operation as an undefined function: T(X) for Xᵀ, odot(A, B) for A ⊙ B, D(A, B) for
 # ∂A/∂B, nabla(v) for ∇_v 𝓛, diag, norm, sqnorm, Sum(body, i, N), sigmoid(X), sigmoid_prime(X).
 # A product keeps its order, so a factor moved, lost or doubled reads differently.

@@ -10,7 +10,7 @@ import pytest
 
 from symgrad.analysis.core import analyze
 from symgrad.cli.main import main
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.model.network import Chain
 
 
@@ -125,7 +125,7 @@ import numpy as np  # noqa: E402
 from symgrad.model.activations import UsageError  # noqa: E402
 from symgrad.analysis.core import (analyze_dense, dense_gradient_norms, dense_network,  # noqa: E402
                               draw_dense_parameters)
-from symgrad.derivation.dense import Dense  # noqa: E402
+from symgrad.model.network import Dense
 
 
 def _close(value, reference, rel=1e-12) -> bool:

@@ -52,29 +52,29 @@ def test_tanh_uses_its_own_name():
 def test_dC_da_general_and_concrete():
     net = Chain(depth=4)
     d = derive(net)
-    a4, y = net.a(4), net.y
-    assert d.dC_da == sp.Derivative(sp.Function("C", real=True)(a4), a4)
-    assert d.concrete(d.dC_da) == a4 - y
+    a4, y = net.a_(4), net.y_()
+    assert d.dC_da() == sp.Derivative(sp.Function("C", real=True)(a4), a4)
+    assert d.concrete(d.dC_da()) == a4 - y
     ce = derive(Chain(depth=4, cost="cross-entropy"))
-    assert ce.concrete(ce.dC_da) == (a4 - y) / (a4 * (1 - a4))
+    assert ce.concrete(ce.dC_da()) == (a4 - y) / (a4 * (1 - a4))
 
 
 def test_repeated_factor_is_da_j_over_da_j_minus_1():
     net = Chain(depth=4)
     d = derive(net)
     w3, sp3 = d.repeated_factor(3)
-    assert w3 == net.w(3) and sp3 == d.sigma_prime[2]
+    assert w3 == net.w_(3) and sp3 == d.sigma_primes[2]
     # ∂a_3/∂a_2 = w_3 σ'(z_3): differentiate σ(w_3 a_2 + b_3) with respect to a_2
     s = net.sigma(3)
-    direct = sp.diff(s(net.w(3) * net.a(2) + net.b(3)), net.a(2))
-    assert sp.simplify(direct - net.w(3) * s.derivative(net.w(3) * net.a(2) + net.b(3))) == 0
+    direct = sp.diff(s(net.w_(3) * net.a_(2) + net.b_(3)), net.a_(2))
+    assert sp.simplify(direct - net.w_(3) * s.derivative(net.w_(3) * net.a_(2) + net.b_(3))) == 0
 
 
 def test_recurrence_is_linear_and_expands_to_the_product():
     d = derive(Chain(depth=6))
-    assert d.recurrence[2] == (d.sigma_prime[2], sp.Symbol("w_4", real=True),
+    assert d.recurrence[2] == (d.sigma_primes[2], sp.Symbol("w_4", real=True),
                                sp.Symbol("delta_4", real=True))
-    assert d.factors("b_3") == (d.sigma_prime[2],) + d.factors("b_4")[0:0] + \
+    assert d.factors("b_3") == (d.sigma_primes[2],) + d.factors("b_4")[0:0] + \
         (sp.Symbol("w_4", real=True),) + d.factors("b_4")
     assert d.recurrence_form("w_3").args[0] == sp.Symbol("a_2", real=True)
 
@@ -82,7 +82,7 @@ def test_recurrence_is_linear_and_expands_to_the_product():
 def test_gradient_in_terms_of_outputs():
     net = Chain(depth=2)
     d = derive(net)
-    a1, a2, w2, y = net.a(1), net.a(2), net.w(2), net.y
+    a1, a2, w2, y = net.a_(1), net.a_(2), net.w_(2), net.y_()
     assert sp.expand(d.gradient("b_1", concrete="a") -
                      a1 * (1 - a1) * w2 * a2 * (1 - a2) * (a2 - y)) == 0
 
@@ -116,11 +116,11 @@ def _composed_value(net, point):
 def _forward_point(net, point):
     """z_l and a_l at the point, exactly, for substituting into the closed forms."""
     values = dict(point)
-    a = point[net.a(0)]
+    a = point[net.a_(0)]
     for l in net.layers:
-        z = point[net.w(l)] * a + point[net.b(l)]
+        z = point[net.w_(l)] * a + point[net.b_(l)]
         a = net.sigma(l)(z, point.get(net.alpha(l)))
-        values[net.z(l)], values[net.a(l)] = z, a
+        values[net.z_(l)], values[net.a_(l)] = z, a
     return values
 
 
@@ -130,17 +130,17 @@ def test_closed_form_equals_sympy_diff_of_composed_cost(activation, cost):
     net = Chain(depth=3, activation=activation, cost=cost)
     d = derive(net)
     R = sp.Rational
-    point = {net.a(0): R(3, 10), net.y: R(7, 10),
-             net.w(1): R(9, 10), net.b(1): R(-1, 5), net.w(2): R(-6, 5), net.b(2): R(1, 10),
-             net.w(3): R(4, 5), net.b(3): R(-3, 10)}
+    point = {net.a_(0): R(3, 10), net.y_(): R(7, 10),
+             net.w_(1): R(9, 10), net.b_(1): R(-1, 5), net.w_(2): R(-6, 5), net.b_(2): R(1, 10),
+             net.w_(3): R(4, 5), net.b_(3): R(-3, 10)}
     if activation in ("relu", "leaky_relu", "prelu", "elu", "selu", "linear"):
-        point[net.b(2)] = R(13, 10)  # keep z_2 and z_3 away from the kink and a_3 in (0, 1)
+        point[net.b_(2)] = R(13, 10)  # keep z_2 and z_3 away from the kink and a_3 in (0, 1)
     if activation in ("tanh", "silu", "gelu"):
-        point[net.b(3)] = R(1, 2)  # a_3 in (0, 1), where cross-entropy is defined
+        point[net.b_(3)] = R(1, 2)  # a_3 in (0, 1), where cross-entropy is defined
     for l in net.layers:
         point[net.alpha(l)] = R(1, 5)
     values = _forward_point(net, point)
-    assert 0 < sp.N(values[net.a(3)], 30) < 1  # the point is inside cross-entropy's domain
+    assert 0 < sp.N(values[net.a_(3)], 30) < 1  # the point is inside cross-entropy's domain
     with mpmath.workdps(50):
         direct, _ = _composed_value(net, point)
         forward = {s: _mp(v, point) for s, v in values.items()}
@@ -193,29 +193,37 @@ def test_generic_proof_every_parameter(engine, activation):
     assert q.verified and sorted(q.parameters) == sorted(net.parameter_names())
 
 
+def corrupted(d, **parts):
+    """A fresh derivation of the same network whose cached parts (``sigma_primes``, ``tail``)
+    are replaced before anything reads them: what a bug in the derivation would produce."""
+    broken = derive(d.network)
+    for name, value in parts.items():
+        broken.__dict__[name] = value
+    return broken
+
+
 @pytest.mark.parametrize("method", ["composed", "inductive"])
 def test_generic_proof_catches_a_wrong_layer(method):
     d = derive(Chain(depth=4))
-    sigma_prime = list(d.sigma_prime)
+    sigma_prime = list(d.sigma_primes)
     sigma_prime[1] = sigma_prime[2]  # σ'(z_3) where σ'(z_2) belongs: a doubled factor
-    p = prove_chain(dataclasses.replace(d, sigma_prime=tuple(sigma_prime)), method=method)
+    p = prove_chain(corrupted(d, sigma_primes=tuple(sigma_prime)), method=method)
     assert not p.verified
     assert "b_2" in p.failures and "b_4" not in p.failures
 
 
 def test_generic_proof_catches_a_factor_out_of_network_order():
     d = derive(Chain(depth=4))
-    sigma_prime = list(d.sigma_prime)
+    sigma_prime = list(d.sigma_primes)
     sigma_prime[1], sigma_prime[2] = sigma_prime[2], sigma_prime[1]
-    p = prove_chain(dataclasses.replace(d, sigma_prime=tuple(sigma_prime)))
+    p = prove_chain(corrupted(d, sigma_primes=tuple(sigma_prime)))
     assert not p.verified and "b_1" in p.failures  # same value, wrong order: still wrong
 
 
 def test_generic_proof_catches_a_missing_factor():
     d = derive(Chain(depth=3))
-    tail = d._tail[:3] + d._tail[4:]  # drop w_2's neighbour σ'(z_2)
-    broken = dataclasses.replace(d)
-    object.__setattr__(broken, "_tail", tail)
+    tail = d.tail[:3] + d.tail[4:]  # drop w_2's neighbour σ'(z_2)
+    broken = corrupted(d, tail=tail)
     assert not prove_chain(broken).verified
 
 
@@ -232,7 +240,7 @@ def test_prelu_slope_is_a_parameter():
                                      "alpha_3", "alpha_2", "alpha_1"]
     d = derive(net)
     assert text_gradient(d, "alpha_2") == "∂C/∂α_2 = ∂a_2/∂α_2 w_3 PReLU'(z_3) ∂C/∂a_3"
-    z2 = net.z(2)
+    z2 = net.z_(2)
     assert d.concrete(d.factors("alpha_2")[0]) == sp.Piecewise((z2, z2 <= 0), (0, True))
 
 
@@ -256,7 +264,7 @@ def test_symbols_are_real():
     ({"activation": "sigmod"}, "activation='sigmod': unknown activation; did you mean 'sigmoid'?"),
     ({"depth": 3, "activation": ["relu", "tanh"]},
      "activations='relu,tanh': 2 given, the network has depth 3 and needs 3"),
-    ({"cost": "hinge"}, "cost='hinge': unknown cost; known: quadratic, cross-entropy"),
+    ({"cost": "hinge"}, "cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, softmax-cross-entropy"),
 ])
 def test_bad_network_input(kwargs, message):
     with pytest.raises(UsageError) as info:

@@ -19,7 +19,8 @@ import pytest
 
 from symgrad import Chain, derive
 from symgrad.cli.main import main
-from symgrad.derivation.dense import Dense, derive_dense
+from symgrad.model.network import Dense
+from symgrad.derivation import derive
 from symgrad.lecture.documents import DOCUMENTS, MARKERS, derivation_of, lecture, network_of
 from symgrad.lecture.documents import main as lecture_main
 
@@ -109,8 +110,8 @@ def test_derivations_are_up_to_date(regenerated):
 
 def test_derivations_cover_the_required_cases():
     specs = {stem: (network_of(spec), notation) for stem, spec, notation in DOCUMENTS}
-    nets = [n for n, _ in specs.values() if isinstance(n, Chain)]
-    dense = [n for n, _ in specs.values() if isinstance(n, Dense)]
+    nets = [n for n, _ in specs.values() if n.is_chain]
+    dense = [n for n, _ in specs.values() if not n.is_chain]
     # the material's three-layer network (shared/REFERENCE.md §2)
     assert any(n.widths[0] > 1 and n.L == 3 and [a.name for a in n.activations]
                == ["sigmoid", "sigmoid", "linear"] and n.cost_name == "squared-error"
@@ -221,7 +222,7 @@ THREE_LAYER = dict(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "line
     (r"\right\rVert &\leq \frac{1}{4}", r"\right\rVert &\leq 1"),
 ])
 def test_parse_back_catches_a_corrupted_three_layer_formula(old, new):
-    d = derive_dense(Dense(**THREE_LAYER))
+    d = derive(Dense(**THREE_LAYER))
     for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
         text = (DERIVATIONS / f"three-layer-matrix{ext}").read_text(encoding="utf-8")
         assert check_document(text, fmt, d) == []
@@ -250,14 +251,14 @@ def test_three_layer_document_reads_like_the_material():
 
 
 def test_three_layer_row_forms_are_the_dense_derivation_transposed():
-    """The printed row forms, evaluated on random numbers, equal the DenseDerivation's column
+    """The printed row forms, evaluated on random numbers, equal the Derivation's column
     forms transposed (W_row = W_colᵀ): δ_2 = (δ_3 W_3ᵀ) ⊙ σ'(h̃_2) and ∂𝓛/∂W_l = h_{l-1}ᵀ δ_l."""
     import numpy as np
     import sympy as sp
     from symgrad.lecture.steps import row_form
     net = Dense(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
                 cost="squared-error")
-    d = derive_dense(net)
+    d = derive(net)
     rng = np.random.default_rng(7)
     values = {}
     for sym in [net.W(3), net.delta(3), net.z(2), net.delta(2), net.a(1)]:
@@ -449,4 +450,4 @@ def test_a_wide_network_is_proven_at_narrow_widths_and_says_so(tmp_path):
                  "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "(at widths 3, 3, 3, 3 and N = 2:" in text and "N = 100 here" in text
-    assert check_document(text, "markdown", derive_dense(Dense([784, 30, 30, 10], samples=100))) == []
+    assert check_document(text, "markdown", derive(Dense([784, 30, 30, 10], samples=100))) == []

@@ -25,7 +25,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from symgrad.model.activations import activation_names  # noqa: E402
-from symgrad.derivation.derivation import derive  # noqa: E402
+from symgrad.derivation import derive  # noqa: E402
 from symgrad.model.network import Chain  # noqa: E402
 from symgrad.numeric.chain import random_point  # noqa: E402
 from symgrad.oracle.core import compare_gradients, reference  # noqa: E402

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from symgrad.model.activations import activation_names
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.model.network import Chain
 from symgrad.numeric.chain import random_point
 from symgrad.oracle.core import (FLOOR_FLOAT64, assert_gradients_close, decimal_string,

@@ -201,7 +201,8 @@ def test_no_bound_step_without_a_short_exact_sup(name):
 
 # -- the matrix lecture of a dense network ----------------------------------------------------
 
-from symgrad.derivation.dense import Dense, derive_dense  # noqa: E402
+from symgrad.model.network import Dense
+from symgrad.derivation import derive
 from symgrad.printing.dense import DenseMatrixLatexPrinter  # noqa: E402
 from symgrad.lecture.documents import lecture  # noqa: E402
 from symgrad.lecture.steps import dense_steps, row_form  # noqa: E402
@@ -212,7 +213,7 @@ DENSE_ACTIVATIONS = ["sigmoid", "tanh", "relu", "softplus", "linear", "elu", "si
 
 def test_dense_matrix_printer_writes_the_row_convention():
     net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "sse", samples=4)
-    d = derive_dense(net)
+    d = derive(net)
     p = DenseMatrixLatexPrinter({"depth": 3})
     assert p.doprint(row_form(d.delta_matrix(1), net)) == \
         r"\left(\delta_{2} W_{2}^{T}\right) \odot \sigma'(\tilde{h}_{1})"
@@ -234,7 +235,7 @@ def test_dense_parser_keeps_the_order_of_matrix_products():
     b = parser.parse(r"\left(W_{3}^{T} \delta_{3}\right) \odot \sigma'(\tilde{h}_{2})")
     assert a != b
     net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "sse")
-    assert a == dense_normal_form(row_form(derive_dense(net).delta_matrix(2), net))
+    assert a == dense_normal_form(row_form(derive(net).delta_matrix(2), net))
     with pytest.raises(ParseError):
         parser.parse(r"rac{\partial \mathcal{L}}{\partial W_{1}}")
 
@@ -243,6 +244,8 @@ def test_dense_parser_keeps_the_order_of_matrix_products():
 def dense_networks(draw, *, max_layers: int = 4, max_width: int = 3):
     L = draw(st.integers(1, max_layers))
     widths = draw(st.lists(st.integers(1, max_width), min_size=L + 1, max_size=L + 1))
+    # one layer wider than 1: a network of widths 1 is the chain, printed as one
+    widths[draw(st.integers(0, L))] = draw(st.integers(2, max_width))
     acts = draw(st.lists(st.sampled_from(DENSE_ACTIVATIONS), min_size=L, max_size=L))
     cost = draw(st.sampled_from(["squared-error", "quadratic"]))
     return Dense(widths, acts, cost, samples=draw(st.integers(1, 3)))
@@ -251,7 +254,7 @@ def dense_networks(draw, *, max_layers: int = 4, max_width: int = 3):
 @settings(deadline=None, max_examples=15)
 @given(dense_networks(), st.sampled_from(["tex", "markdown"]))
 def test_dense_lectures_parse_back_and_a_doubled_factor_fails(net, fmt):
-    d = derive_dense(net)
+    d = derive(net)
     text = lecture(d, fmt, "matrix")
     assert check_document(text, fmt, d) == []
     first = r"\frac{\partial \mathcal{L}}{\partial \hat{y}} \cdot "

@@ -15,8 +15,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from symgrad.model.activations import get_activation
-from symgrad.bounds.core import supremum
-from symgrad.derivation.derivation import derive
+from symgrad.bounds import supremum
+from symgrad.derivation import derive
 from symgrad.model.network import Chain
 from symgrad.numeric.chain import mp_forward, mp_gradients
 

@@ -9,7 +9,7 @@ import mpmath
 import pytest
 
 from symgrad.cli.main import main
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.model.network import Chain
 from symgrad.numeric.chain import mp_gradients
 from symgrad.oracle.core import (VECTORS_FORMAT, make_vectors, network_from_description,
@@ -262,7 +262,7 @@ import re  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 
-from symgrad.derivation.dense import Dense  # noqa: E402
+from symgrad.model.network import Dense
 from symgrad.numeric.dense import gradients as dense_gradients  # noqa: E402
 from symgrad.oracle.core import decimal_string  # noqa: E402
 

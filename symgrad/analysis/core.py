@@ -29,7 +29,7 @@ import mpmath
 import numpy as np
 
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import Derivation
+from symgrad.derivation import Derivation
 from symgrad.numeric.chain import mp_gradients
 
 __all__ = ["INITS", "DENSE_INITS", "LayerStats", "Analysis", "draw_parameters", "analyze",
@@ -276,11 +276,12 @@ def dense_network(widths, activation, *, output: str = "same", cost="quadratic",
     >>> dense_network([4, 3, 2], "relu", output="linear")
     Dense(widths=[4, 3, 2], activations=['relu', 'linear'], cost='quadratic', samples=1)
     """
-    from symgrad.derivation.dense import Dense, SOFTMAX_CE, check_widths, dense_cost
+    from symgrad.model.network import Dense, check_widths
+    from symgrad.model.costs import SOFTMAX_CE, get_cost
     if output not in OUTPUTS:
         raise UsageError(f"output={output!r}: must be one of {', '.join(OUTPUTS)}")
     widths = check_widths(widths)
-    if dense_cost(cost) == SOFTMAX_CE:
+    if get_cost(cost) == SOFTMAX_CE:
         if output == "linear":
             raise UsageError("output='linear': the cost softmax-cross-entropy has a softmax "
                              "output layer; leave --output at same")
@@ -296,13 +297,13 @@ def draw_dense_parameters(net, init: str, rng: np.random.Generator) -> tuple[dic
     ``init``: x has ``net.samples`` rows with entries from U(0, 1) (pixel-like inputs), y is
     one-hot for a softmax output and U(0, 1) otherwise.
 
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> p, x, y = draw_dense_parameters(Dense([3, 2, 2]), "nielsen-exploding",
     ...                                 np.random.default_rng(0))
     >>> p["W_2"].tolist(), p["b_2"].round(9).tolist()   # b^2_j = -100 (σ(0) + σ(0))
     ([[100.0, 100.0], [100.0, 100.0]], [-100.0, -100.0])
     """
-    from symgrad.derivation.dense import Softmax
+    from symgrad.model.activations import Softmax
     if init not in DENSE_INITS:
         raise UsageError(f"init={init!r}: must be one of {', '.join(DENSE_INITS)}")
     x = rng.uniform(0.0, 1.0, (net.samples, net.n(0)))
@@ -319,7 +320,7 @@ def draw_dense_parameters(net, init: str, rng: np.random.Generator) -> tuple[dic
             for l in net.layers:
                 n, act = net.n(l), net.sigma(l)
                 b = float(-100 * s)
-                params[f"W_{l}"] = np.full((n, net.n(l - 1)), 100.0)
+                params[f"{net.weight_name}_{l}"] = np.full((n, net.n(l - 1)), 100.0)
                 params[f"b_{l}"] = np.full(n, b)
                 # z^l_j = 100 Σ_k a^{l-1}_k + b^l_j = 0 (up to rounding b to float64)
                 z = 100 * s + mpmath.mpf(b)
@@ -331,7 +332,7 @@ def draw_dense_parameters(net, init: str, rng: np.random.Generator) -> tuple[dic
             n_in, n_out = net.n(l - 1), net.n(l)
             std = {"normal": 1.0, "xavier": math.sqrt(2.0 / (n_in + n_out)),
                    "he": math.sqrt(2.0 / n_in)}[init]
-            params[f"W_{l}"] = rng.normal(0.0, std, (n_out, n_in))
+            params[f"{net.weight_name}_{l}"] = rng.normal(0.0, std, (n_out, n_in))
             params[f"b_{l}"] = (rng.normal(0.0, 1.0, n_out) if init == "normal"
                                 else np.zeros(n_out))
     for l in net.layers:
@@ -351,7 +352,7 @@ def dense_gradient_norms(network, params: dict, x, y, *, evaluation: str = "mp",
     """([‖∂C/∂b_l‖ for l = 1..L], [‖∂C/∂W_l‖_F for l = 1..L]) as ``mpf``, from the
     ``digits``-digit reference (``evaluation="mp"``) or float64 backprop (``"float64"``).
 
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> net = Dense([1, 1, 1], "linear")
     >>> p = {"W_1": np.array([[2.0]]), "b_1": np.array([0.0]), "W_2": np.array([[3.0]]),
     ...      "b_2": np.array([1.0])}
@@ -364,14 +365,14 @@ def dense_gradient_norms(network, params: dict, x, y, *, evaluation: str = "mp",
     if evaluation == "float64":
         g = gradients(network, params, x, y)
         return ([_norm64(g[f"b_{l}"]) for l in net.layers],
-                [_norm64(g[f"W_{l}"]) for l in net.layers])
+                [_norm64(g[f"{net.weight_name}_{l}"]) for l in net.layers])
     if evaluation != "mp":
         raise UsageError(f"evaluation={evaluation!r}: must be mp or float64")
     G = gradients_mp(network, params, x, y, dps=digits)
     with mpmath.workdps(digits + 10):
         # ‖δ_l‖ = sqrt(Σ_j (δ^l_j)²),  ‖∂C/∂W_l‖_F = sqrt(Σ_jk (a^{l-1}_k δ^l_j)²)
         nb = [mpmath.sqrt(mpmath.fsum(v * v for v in G[f"b_{l}"])) for l in net.layers]
-        nw = [mpmath.sqrt(mpmath.fsum(v * v for row in G[f"W_{l}"] for v in row))
+        nw = [mpmath.sqrt(mpmath.fsum(v * v for row in G[f"{net.weight_name}_{l}"] for v in row))
               for l in net.layers]
     return nb, nw
 
@@ -392,19 +393,19 @@ def analyze_dense(network, *, init: str = "normal", samples: int = 20, seed: int
     In the exploding case every z is 0 and δ_{l+1} is a constant vector for l ≤ L − 2, so
     δ_l = W_{l+1}ᵀ δ_{l+1} ⊙ σ'(0) has norm 100 σ'(0) √(n_l n_{l+1}) ‖δ_{l+1}‖:
 
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> a = analyze_dense(Dense([2, 3, 3, 2]), init="nielsen-exploding", samples=2)
     >>> round(float(a.layers[0].grad_b / a.layers[1].grad_b), 12), a.verdict
     (75.0, 'exploding')
     """
-    from symgrad.derivation.dense import DenseDerivation
+    from symgrad.derivation import Derivation
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise UsageError(f"samples={samples!r}: must be an integer >= 1")
     if precision not in PRECISIONS:
         raise UsageError(f"precision={precision!r}: must be one of {', '.join(PRECISIONS)}")
     if init not in DENSE_INITS:
         raise UsageError(f"init={init!r}: must be one of {', '.join(DENSE_INITS)}")
-    net = network.network if isinstance(network, DenseDerivation) else network
+    net = network.network if isinstance(network, Derivation) else network
     L = net.L
     work = _mp_work(net) * samples
     if precision == "auto":

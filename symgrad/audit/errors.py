@@ -22,7 +22,7 @@ MAX_NESTING = 40
 #: tokens of one formula
 MAX_TOKENS = 8_000
 #: formulas of one document
-MAX_FORMULAS = 20_000
+MAX_FORMULAS = 5_000
 
 
 class NotUnderstood(ValueError):

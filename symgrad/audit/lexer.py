@@ -7,17 +7,17 @@ command, with the span of the Unicode character.
 
 >>> [t.text for t in tokenize(r"\frac{\partial C}{\partial b_{3}}")]
 ['\\frac', '{', '\\partial', 'C', '}', '{', '\\partial', 'b', '_', '{', '3', '}', '}']
->>> [t.text for t in tokenize("∂C/∂a₄ ≤ σ′(z)")]
-['\\partial', 'C', '/', '\\partial', 'a', '_', '{', '4', '}', '\\leq', '\\sigma', "'", '(', 'z', ')']
+>>> " ".join(t.text for t in tokenize("∂C/∂a₄ ≤ σ′(z)"))
+"\\partial C / \\partial a _ { 4 } \\leq \\sigma ' ( z )"
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from .errors import MAX_FORMULA_CHARS, MAX_TOKENS, NotUnderstood
+from .errors import MAX_FORMULA_CHARS, MAX_NESTING, MAX_TOKENS, NotUnderstood
 
-__all__ = ["Token", "tokenize", "SPACING", "UNICODE"]
+__all__ = ["Token", "tokenize", "SPACING", "UNICODE", "check_balance", "split_top"]
 
 #: commands that only set spacing or size; the parser skips them
 SPACING = frozenset({r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle",
@@ -44,6 +44,7 @@ UNICODE = {
     "⁷": "^{7}", "⁸": "^{8}", "⁹": "^{9}", "⁻": "^{-}", "ˡ": "^{l}", "ᴸ": "^{L}",
     "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "₃": "_{3}", "₄": "_{4}", "₅": "_{5}", "₆": "_{6}",
     "₇": "_{7}", "₈": "_{8}", "₉": "_{9}", "ₗ": "_{l}", "ᵢ": "_{i}", "ⱼ": "_{j}", "ₖ": "_{k}",
+    "ₐ": "_{a}", "₊": "_{+}", "₋": "_{-}", "ᵏ": "^{k}", "ʲ": "^{j}", "ᵃ": "^{a}",
     "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 #: combining accents after a letter: h̃, ŷ, x̂, ā
@@ -117,3 +118,66 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
     if len(out) > MAX_TOKENS:
         raise NotUnderstood(f"formula of more than {MAX_TOKENS} tokens")
     return out
+
+
+#: commands that set words in a formula (a split point between two formulas)
+_WORDS = {r"\text", r"\textrm", r"\mbox", r"\textit", r"\textbf"}
+
+
+def check_balance(tokens: list[Token]) -> None:
+    """Braces and ``\\left``/``\\right`` must pair up, and nest at most MAX_NESTING deep."""
+    depth = lefts = 0
+    for t in tokens:
+        if t.text == "{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise NotUnderstood(f"braces nested deeper than {MAX_NESTING} levels")
+        elif t.text == "}":
+            depth -= 1
+            if depth < 0:
+                raise NotUnderstood("unbalanced braces: a '}' closes nothing")
+        elif t.text == r"\left":
+            lefts += 1
+        elif t.text == r"\right":
+            lefts -= 1
+            if lefts < 0:
+                raise NotUnderstood(r"unbalanced \right without \left")
+    if depth:
+        raise NotUnderstood(f"unbalanced braces: {depth} '{{' not closed")
+    if lefts:
+        raise NotUnderstood(rf"unbalanced \left: {lefts} without \right")
+
+
+_OPENERS = {"{": "}", "(": ")", "[": "]", r"\left": r"\right", r"\begin": r"\end"}
+
+
+def split_top(tokens: list[Token]) -> list[list[Token]]:
+    r"""Split a row at its top-level separators: ``,`` ``;`` ``\quad`` ``\qquad`` and
+    ``\text{...}`` (words between two formulas).  Groups are never split."""
+    pieces, current, stack = [], [], []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i].text
+        if t in _OPENERS:
+            stack.append(_OPENERS[t])
+        elif stack and t == stack[-1]:
+            stack.pop()
+        if t in (r"\left", r"\right") and i + 1 < len(tokens):
+            current.append(tokens[i])   # the delimiter after \left is not a group of its own
+            i += 1
+        if not stack and t in (",", ";", r"\quad", r"\qquad") or \
+                not stack and t in _WORDS:
+            if t in _WORDS and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+                depth, i = 0, i + 1
+                while i < len(tokens):
+                    depth += {"{": 1, "}": -1}.get(tokens[i].text, 0)
+                    if depth == 0:
+                        break
+                    i += 1
+            pieces.append(current)
+            current = []
+        else:
+            current.append(tokens[i])
+        i += 1
+    pieces.append(current)
+    return [p for p in pieces if p]

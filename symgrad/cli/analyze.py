@@ -20,7 +20,7 @@ from symgrad.model.activations import activation_names
 from symgrad.errors import UsageError
 from symgrad.analysis.core import (DENSE_INITS, INITS, OUTPUTS, PRECISIONS, analyze, analyze_dense,
                         dense_network, plot_analyses)
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.model.network import Chain, check_depth
 from symgrad.cli.common import seed, choice, emit, positive_int
 

@@ -1,23 +1,27 @@
 """``symgrad bounds``: sup |σ'| of every activation, proven, with the layer bound it gives.
 
 Exit 0 when every supremum asked for is certified, 1 when one could not be (a custom
-activation outside what the interval arithmetic handles), 2 for bad options.
+activation outside what the ball arithmetic handles), 2 for bad options.
 """
 from __future__ import annotations
 
 import time
 
+import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from symgrad.model.activations import activation_names, get_activation
-from symgrad.bounds.core import Supremum, general_layer_bound, supremum, three_sigmoid_layers
-from symgrad.printing.printers import NielsenTextPrinter, latex
+from symgrad.bounds import Enclosure, Supremum, general_layer_bound, supremum, three_sigmoid_layers
+from symgrad.bounds.branches import describe_interval
 from symgrad.cli.common import choice, emit
+from symgrad.model.activations import activation_names, get_activation
+from symgrad.printing.printers import NielsenTextPrinter, latex
 
 __all__ = ["register", "run", "bounds_text", "bounds_latex", "bounds_markdown", "bounds_json",
-           "BoundTextPrinter"]
+           "supremum_json", "BoundTextPrinter", "FORMATS", "ENCLOSURE_DIGITS"]
 
 FORMATS = ["text", "latex", "markdown", "json"]
+#: significant digits of the outward-rounded enclosures in the JSON
+ENCLOSURE_DIGITS = 40
 
 
 class BoundTextPrinter(NielsenTextPrinter):
@@ -54,7 +58,7 @@ def register(sub) -> None:
         "bounds", help="prove sup|σ'| for the activations and state the layer bound",
         description="For every built-in activation (or the one given), prove the supremum "
                     "over the reals of |σ'(z)|: critical points of σ' solved exactly or "
-                    "enclosed by interval arithmetic, limits at the ends of each branch. Then "
+                    "enclosed by ball arithmetic, limits at the ends of each branch. Then "
                     "the layer bound |dC/db_l| <= |dC/da_L| prod_{j>l} |w_j| "
                     "(sup|σ'|)^(L-l+1).")
     p.add_argument("--activation", "-a", default=None, metavar="NAME",
@@ -72,16 +76,53 @@ def _general(s: Supremum):
     return general_layer_bound(s.activation)
 
 
+def _exact_json(expr: sp.Expr) -> dict:
+    return {"sympy": sp.sstr(expr), "latex": latex(expr)}
+
+
+def _point_json(at) -> dict | None:
+    """Where the supremum is attained: exact, an enclosure, a branch, or null (never)."""
+    if at is None:
+        return None
+    if isinstance(at, Enclosure):
+        return {"enclosure": list(at.strings(ENCLOSURE_DIGITS))}
+    if isinstance(at, sp.Interval):
+        return {"where": describe_interval(at)}
+    return _exact_json(at)
+
+
+def supremum_json(s: Supremum) -> dict:
+    r"""One activation's entry: ``value`` exact (SymPy string and LaTeX) or null,
+    ``enclosure`` as decimal strings rounded outward (lower down, upper up), ``attained_at``
+    exact, an enclosure, a branch or null, ``certified`` and the ``method``.
+
+    >>> e = supremum_json(supremum("sigmoid"))
+    >>> e["value"], e["enclosure"], e["attained_at"]
+    ({'sympy': '1/4', 'latex': '\\frac{1}{4}'}, ['0.25', '0.25'], {'sympy': '0', 'latex': '0'})
+    >>> supremum_json(supremum("silu"))["attained_at"]["enclosure"][0][:22]
+    '2.39935728051546766783'
+    """
+    bound = _general(s)
+    return {
+        "activation": s.activation,
+        "value": None if s.value is None else _exact_json(s.value),
+        "enclosure": None if s.enclosure is None else list(s.enclosure.strings(ENCLOSURE_DIGITS)),
+        "decimal": s.decimal(),
+        "attained": s.attained,
+        "attained_at": _point_json(s.attained_at),
+        "how": s.how,
+        "certified": s.certified,
+        "method": s.method,
+        "kink": s.kink,
+        "steps": list(s.steps),
+        "seconds": round(s.seconds, 4),
+        "layer_bound_latex": None if bound is None else latex(bound),
+    }
+
+
 def bounds_json(sups: list[Supremum]) -> list[dict]:
-    """The JSON list: one entry per activation."""
-    out = []
-    for s in sups:
-        entry = s.as_dict()
-        bound = _general(s)
-        entry["sup_latex"] = latex(s.value) if s.value is not None else None
-        entry["layer_bound_latex"] = latex(bound) if bound is not None else None
-        out.append(entry)
-    return out
+    """The JSON list: one entry per activation (:func:`supremum_json`)."""
+    return [supremum_json(s) for s in sups]
 
 
 def bounds_text(sups: list[Supremum], seconds: float) -> str:
@@ -119,7 +160,7 @@ def _latex_row(s: Supremum) -> str:
     if s.value is not None:
         value = latex(s.value)
     else:
-        lo, hi = s.sup_string(20).strip("[]").split(", ")
+        lo, hi = s.enclosure.strings(20)
         value = rf"\in \left[{lo}, {hi}\right]"
         return f"{head} &{value}"
     return f"{head} &= {value}"
@@ -156,7 +197,9 @@ def bounds_markdown(sups: list[Supremum], seconds: float) -> str:
 
 
 def run(args) -> int:
-    names = [get_activation(args.activation).name] if args.activation else activation_names()
+    # an empty --activation '' is a name like any other (a usage error), not "all"
+    names = activation_names() if args.activation is None else \
+        [get_activation(args.activation).name]
     start = time.perf_counter()
     sups = [supremum(n) for n in names]
     seconds = time.perf_counter() - start

@@ -6,7 +6,7 @@ import argparse
 import math
 
 from symgrad.numeric.checks import (CLOSED_FORM_RTOL, DEFAULT_POINTS, DEFAULT_SATURATE, check)
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.numeric.chain import DEFAULT_DIGITS, MAX_DIGITS
 from symgrad.cli.common import seed, add_network_options, choice, emit, network_from_args, positive_int
 
@@ -101,7 +101,7 @@ def run_dense(args, net) -> int:
 
 def run(args) -> int:
     net = network_from_args(args, dense=True)
-    if type(net).__name__ == "Dense":
+    if not net.is_chain:
         return run_dense(args, net)
     d = derive(net)
     if args.parameters:

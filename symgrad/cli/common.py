@@ -1,29 +1,37 @@
-"""Options and helpers shared by the sub-commands."""
+"""Options and helpers shared by the sub-commands.
+
+Importing this module loads no SymPy, NumPy or mpmath: the option parsers take their
+choices from :mod:`symgrad.cli.names`, and the core is imported inside the functions that
+build a network, when a command runs.
+
+>>> positive_int("points", 10)("0")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: points=0: must be an integer from 1 to 10
+>>> split_names("sigmoid, max(0, x)", "activation")
+['sigmoid', 'max(0, x)']
+"""
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
+import math
 
-from symgrad.model.activations import activation_names
+from symgrad.cli import names
+from symgrad.cli.output import write_output   # noqa: F401 (symgrad.lecture.documents uses it)
 from symgrad.errors import UsageError
-from symgrad.model.costs import cost_names
-from symgrad.model.network import Chain, check_depth
 
-__all__ = ["add_network_options", "network_from_args", "dense_network_from_args", "choice",
-           "write_output",
-           "positive_int", "seed", "emit"]
+__all__ = ["positive_int", "seed", "choice", "number", "split_names", "name_or_expression",
+           "add_network_options", "add_run_options", "network_from_args", "require_numeric",
+           "emit", "write_output"]
 
 
 def positive_int(name: str, maximum: int | None = None):
     """An argparse type: an integer >= 1 (and <= maximum), else one clear line."""
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be an integer >= 1") from None
+        value = _integer(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be an integer >= 1")
         if value < 1 or (maximum is not None and value > maximum):
             allowed = f"from 1 to {maximum}" if maximum else ">= 1"
             raise argparse.ArgumentTypeError(f"{name}={value}: must be an integer {allowed}")
@@ -31,14 +39,23 @@ def positive_int(name: str, maximum: int | None = None):
     return parse
 
 
+def _integer(text: str) -> int | None:
+    """``text`` as an int when it is one of at most 12 digits (a sign allowed), else None:
+    a 5,000-digit number is refused before Python converts it."""
+    stripped = text.strip()
+    digits = stripped.lstrip("+-")
+    if not digits.isdecimal() or not digits.isascii() or len(digits) > 12 or \
+            len(stripped) - len(digits) > 1:
+        return None
+    return int(stripped)
+
+
 def seed(text: str) -> int:
-    """An argparse type: a random seed, an integer >= 0, else one clear line."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed={text!r}: must be an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed={value}: must be an integer >= 0")
+    """An argparse type: a random seed, an integer from 0 to 2**63 - 1, else one line."""
+    value = _integer(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"seed={text if value is None else value!r}: "
+                                         "must be an integer >= 0 of at most 12 digits")
     return value
 
 
@@ -53,99 +70,140 @@ def choice(name: str, allowed):
     return parse
 
 
-def add_network_options(p: argparse.ArgumentParser) -> None:
-    """--depth, --activation/--activations, --cost."""
+def number(name: str, low: float, high: float, *, low_open: bool = True):
+    """An argparse type: a finite float in (low, high] (or [low, high] without ``low_open``).
+
+    >>> number("scale", 0.0, 1e6)("1e999")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: scale='1e999': must be a number > 0 and <= 1e+06
+    """
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if len(text) <= 64 else math.nan
+        except ValueError:
+            value = math.nan
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) \
+            and value <= high
+        if not ok:
+            bound = f"> {low:g}" if low_open else f">= {low:g}"
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be a number {bound} "
+                                             f"and <= {high:g}")
+        return value
+    return parse
+
+
+def split_names(text: str, argument: str) -> list[str]:
+    """Names or expressions separated by commas; a comma inside parentheses (``max(0, x)``)
+    does not separate.  An empty entry is one UsageError line."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    if any(not p for p in parts):
+        raise UsageError(f"{argument}={text!r}: an empty name between commas")
+    return parts
+
+
+def name_or_expression(argument: str, variables: str):
+    """An argparse type for --activation and --cost: any text but an empty one (an empty
+    name used to mean the default silently)."""
+    known = names.ACTIVATIONS if argument.startswith("activation") else \
+        (*names.COSTS, names.SOFTMAX_CE)
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"{argument}={text!r}: empty; give a name ({', '.join(known)}) or an "
+                f"expression in {variables}")
+        return text
+    return parse
+
+
+def add_network_options(p: argparse.ArgumentParser, *, widths: bool = True) -> None:
+    """--depth or --widths, --samples-in-loss, --activation or --activations, --cost."""
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--depth", "-L", default="4", metavar="L",
-                       help="number of layers L (one neuron each), 1..100000; default 4")
-    shape.add_argument("--widths", default=None, metavar="N0,N1,...",
-                       help="dense layers instead of a chain: widths n_0 (input) .. n_L "
-                            "(output), e.g. 2,3,3,2 (derive and check)")
-    p.add_argument("--samples-in-loss", default=1, type=positive_int("samples-in-loss", 100_000),
-                   metavar="N", help="with --widths: the loss sums over N samples (default 1)")
+                       help=f"number of layers L (one neuron each), 1..{names.MAX_DEPTH}; "
+                            "default 4")
+    if widths:
+        shape.add_argument("--widths", default=None, metavar="N0,N1,...",
+                           help="dense layers instead of a chain: widths n_0 (input) .. n_L "
+                                f"(output), each 1..{names.MAX_WIDTH}, e.g. 2,3,3,2")
+        p.add_argument("--samples-in-loss", default=1, metavar="N",
+                       type=positive_int("samples-in-loss", names.MAX_SAMPLES),
+                       help="with --widths: the loss sums over N samples (default 1)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--activation", "-a", default=None, metavar="NAME",
-                   help="activation of every layer: " + ", ".join(activation_names())
+                   type=name_or_expression("activation", "x"),
+                   help="activation of every layer: " + ", ".join(names.ACTIVATIONS)
                    + " (default sigmoid), or an expression in x such as 'x*tanh(log(1+exp(x)))'")
     g.add_argument("--activations", default=None, metavar="N1,N2,...",
+                   type=name_or_expression("activations", "x"),
                    help="one activation per layer, layer 1 first, e.g. sigmoid,sigmoid,linear")
     p.add_argument("--cost", "-c", default="quadratic", metavar="NAME",
-                   help="cost: " + ", ".join(cost_names()) + " (default quadratic), "
-                   "with --widths also squared-error and softmax-cross-entropy, "
-                   "or an expression in a and y such as '(a - y)**4/4'")
+                   type=name_or_expression("cost", "a and y"),
+                   help="cost: " + ", ".join(names.COSTS) + " (default quadratic), with "
+                   f"--widths also {names.SOFTMAX_CE}, or an expression in a and y such as "
+                   "'(a - y)**4/4'")
 
 
-def network_from_args(args, *, dense: bool = False):
-    """The Chain (or, with --widths and ``dense=True``, the Dense network) the network
-    options describe; bad values raise one-line UsageErrors."""
+def add_run_options(p: argparse.ArgumentParser, *, writes: bool = False) -> None:
+    """--quiet and --force, on every command."""
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (it appears on a terminal once the work lasts 2 s)")
+    p.add_argument("--force", action="store_true",
+                   help="run even when the work is estimated to exceed 2 minutes or 4 GiB"
+                   + ("; and replace FILE even if symgrad did not write it" if writes else ""))
+
+
+def network_from_args(args, *, dense: bool = True):
+    """The network the options describe: a chain (--depth) or, with --widths and ``dense``,
+    dense layers; bad values raise one-line UsageErrors."""
+    from symgrad.model.network import Chain, Dense, check_depth, check_widths
     if getattr(args, "widths", None) is not None:
-        return dense_network_from_args(args, dense=dense)
+        if not dense:
+            raise UsageError(f"widths={args.widths!r}: 'symgrad {args.command}' takes chains "
+                             "(--depth) only")
+        widths = check_widths(args.widths)
+        return Dense(widths, _activations(args, len(widths) - 1,
+                                          f"--widths {','.join(map(str, widths))} has "
+                                          f"{len(widths) - 1} layers and"),
+                     args.cost, samples=args.samples_in_loss)
     if getattr(args, "samples_in_loss", 1) != 1:
         raise UsageError(f"samples-in-loss={args.samples_in_loss}: only with --widths "
                          "(a chain's cost is one sample's)")
-    depth = check_depth(args.depth.strip() if isinstance(args.depth, str) else args.depth)
-    if args.activations is not None:
-        names = [n.strip() for n in args.activations.split(",")]
-        if len(names) != depth:
-            raise UsageError(f"activations={args.activations!r}: {len(names)} given, "
-                             f"--depth {depth} needs exactly {depth}")
-        activation = names
-    else:
-        activation = args.activation or "sigmoid"
-    return Chain(depth=depth, activation=activation, cost=args.cost)
+    depth = check_depth(args.depth)
+    return Chain(depth=depth, activation=_activations(args, depth, f"--depth {depth}"),
+                 cost=args.cost)
 
 
-def dense_network_from_args(args, *, dense: bool = True):
-    """The Dense network of --widths, --activation(s), --cost and --samples-in-loss."""
-    from symgrad.derivation.dense import Dense, check_widths  # lazy: only dense commands need it
-    if not dense:
-        raise UsageError(f"widths={args.widths!r}: 'symgrad {args.command}' takes chains "
-                         "(--depth) only; dense layers work with derive, check, lecture, vectors and analyze")
-    widths = check_widths(args.widths)
-    if args.activations is not None:
-        names = [n.strip() for n in args.activations.split(",")]
-        if len(names) != len(widths) - 1:
-            raise UsageError(f"activations={args.activations!r}: {len(names)} given, "
-                             f"--widths {','.join(map(str, widths))} has {len(widths) - 1} "
-                             f"layers and needs exactly {len(widths) - 1}")
-        activation = names
-    else:
-        activation = args.activation or "sigmoid"
-    return Dense(widths, activation, args.cost, samples=args.samples_in_loss)
+def _activations(args, layers: int, shape: str):
+    """--activation as one name, or --activations as exactly ``layers`` names."""
+    if args.activations is None:
+        return args.activation if args.activation is not None else "sigmoid"
+    given = split_names(args.activations, "activations")
+    if len(given) != layers:
+        raise UsageError(f"activations={args.activations!r}: {len(given)} given, {shape} "
+                         f"needs exactly {layers}")
+    return given
 
 
-def write_output(text: str, path: str | None, *, force: bool = False,
-                 marker: str | None = None) -> None:
-    """Print ``text``, or write it to ``path`` whole or not at all (a temporary file in the
-    same folder, then an atomic rename).  An existing file is only replaced with ``force``
-    or when its first line carries ``marker`` (a file symgrad wrote)."""
-    if path is None or path == "-":
-        sys.stdout.write(text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"output={path!r}: the folder {directory!r} does not exist")
-    if os.path.isdir(path):
-        raise UsageError(f"output={path!r}: is a folder, give a file name")
-    if os.path.exists(path) and not force:
-        first = ""
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                first = fh.readline()
-        except OSError:
-            pass
-        if marker is None or marker not in first:
-            raise UsageError(f"output={path!r}: exists and was not written by symgrad; "
-                             "pass --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=".symgrad-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def require_numeric(net, command: str, *, z: tuple) -> None:
+    """Refuse a custom activation or cost that is not real and finite where ``command``
+    evaluates it: z in ``z``, the output in the last activation's range on ``z``, y in
+    [0, 1] (:func:`symgrad.model.domains.require_real_on`)."""
+    from symgrad.model.domains import activation_image, require_real_on
+    activations = list(dict.fromkeys(net.activations))
+    for activation in activations:
+        require_real_on(activation, command=command, z=z, compose=net.L > 1)
+    require_real_on(net.cost, command=command, a=activation_image(net.activations[-1], z))
 
 
 def emit(obj) -> str:

@@ -1,7 +1,7 @@
 """``symgrad derive``: the closed-form gradients of a network, proven, in four formats."""
 from __future__ import annotations
 
-from symgrad.derivation.derivation import derive
+from symgrad.derivation import derive
 from symgrad.printing.printers import (FORMS, latex, latex_derivation, latex_gradient, markdown_derivation,
                         text, text_derivation, text_gradient)
 from symgrad.prove.chain import prove_all
@@ -41,8 +41,8 @@ def derivation_json(d, proofs, form: str = "expanded") -> dict:
     return {
         "network": net.describe(),
         "form": form,
-        "dC_da_L": {"latex": latex(d.dC_da), "concrete_latex": latex(d.concrete(d.dC_da)),
-                    "text": text(d.concrete(d.dC_da))},
+        "dC_da_L": {"latex": latex(d.dC_da()), "concrete_latex": latex(d.concrete(d.dC_da())),
+                    "text": text(d.concrete(d.dC_da()))},
         "gradients": [
             {"parameter": name,
              "latex": latex_gradient(d, name, form=form),
@@ -64,18 +64,18 @@ def _show(args, d, to_json, prove, printers) -> int:
 
 def run_dense(args, net) -> int:
     """``derive --widths ...``: the four equations per layer, matrix and component forms."""
-    from symgrad.derivation.dense import derive_dense
+    from symgrad.derivation import derive
     from symgrad.printing.dense import (dense_derivation_json, latex_dense_derivation,
                                   markdown_dense_derivation, text_dense_derivation)
     from symgrad.prove.dense import prove_dense_all
-    return _show(args, derive_dense(net), dense_derivation_json, prove_dense_all,
+    return _show(args, derive(net), dense_derivation_json, prove_dense_all,
                  {"text": text_dense_derivation, "latex": latex_dense_derivation,
                   "markdown": markdown_dense_derivation})
 
 
 def run(args) -> int:
     net = network_from_args(args, dense=True)
-    if type(net).__name__ == "Dense":
+    if not net.is_chain:
         return run_dense(args, net)
     form = args.form if args.form != "auto" else \
         ("expanded" if net.depth <= AUTO_EXPAND_DEPTH else "recurrence")

@@ -1,16 +1,10 @@
-"""From a network to its gradients: the δ recurrence, matrix, component and scalar (chain) forms."""
+"""From a network to its gradients: the δ recurrence in matrix and component form, and the
+ordered products of the chain view."""
 from __future__ import annotations
 
-from symgrad.derivation.dense import (  # noqa: F401
-    Dense, DenseDerivation, derive_dense, Softmax, SOFTMAX, SQUARED_ERROR, CostGradient,
-    SampleSum, SoftmaxOf, check_widths, dense_cost, MAX_WIDTH, MAX_SAMPLES, SOFTMAX_CE,
-)
-from symgrad.derivation.derivation import (  # noqa: F401
-    Derivation, OrderedProduct, derive, delta_symbol,
-)
+from symgrad.derivation.derivation import Derivation, derive, sigma_prime_matrix  # noqa: F401
+from symgrad.derivation.nodes import CostGradient, OrderedProduct, SampleSum, delta_symbol  # noqa: F401
+from symgrad.derivation.scalar import ChainView  # noqa: F401
 
-__all__ = [
-    'Dense', 'DenseDerivation', 'derive_dense', 'Softmax', 'SOFTMAX', 'SQUARED_ERROR',
-    'CostGradient', 'SampleSum', 'SoftmaxOf', 'check_widths', 'dense_cost', 'MAX_WIDTH',
-    'MAX_SAMPLES', 'SOFTMAX_CE', 'Derivation', 'OrderedProduct', 'derive', 'delta_symbol',
-]
+__all__ = ["Derivation", "derive", "CostGradient", "OrderedProduct", "SampleSum", "delta_symbol",
+           "ChainView", "sigma_prime_matrix"]

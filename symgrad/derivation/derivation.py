@@ -1,202 +1,256 @@
 """From a network to its closed-form gradients: one pure function, :func:`derive`.
 
-The gradients are held as the backpropagation recurrence (linear in depth)::
+The gradients are the four backpropagation equations, held as the recurrence (linear in
+depth), in matrix and in component form::
 
-    δ_L = σ_L'(z_L) ∂C/∂a_L
-    δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}            (l < L)
-    ∂C/∂b_l = δ_l,   ∂C/∂w_l = a_{l-1} δ_l,   ∂C/∂α_l = ∂a_l/∂α_l ∂C/∂a_l
+    δ_L = ∇_{a_L} C ⊙ σ_L'(z_L)                 δ^L_j = σ_L'(z^L_j) ∂C/∂a^L_j
+    δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ σ_l'(z_l)        δ^l_j = σ_l'(z^l_j) Σ_k w^{l+1}_{kj} δ^{l+1}_k
+    ∂C/∂b_l = δ_l                               ∂C/∂b^l_j = δ^l_j
+    ∂C/∂W_l = δ_l a_{l-1}ᵀ                      ∂C/∂w^l_{jk} = a^{l-1}_k δ^l_j
 
-and expanded into the ordered product of the lecture only on request:
+with δ_L = a_L − y for a softmax output with cross-entropy, and every gradient summed over
+the N samples of the loss.  Where every width is 1 (a chain) the derivation also offers the
+scalar view of :class:`~symgrad.derivation.scalar.ChainView`: each gradient as the ordered
+product of the lecture.
 
+>>> from symgrad.model.network import Chain, Dense
 >>> d = derive(Chain(depth=4))
 >>> d.factors("b_2")
 (Derivative(sigmoid(z_2), z_2), w_3, Derivative(sigmoid(z_3), z_3), w_4, Derivative(sigmoid(z_4), z_4), Derivative(C(a_4), a_4))
 >>> d.gradient("w_4", concrete=True)
 a_3*(a_4 - y)*exp(-z_4)/(1 + exp(-z_4))**2
->>> d.gradient("b_4", concrete="a")
-a_4*(1 - a_4)*(a_4 - y)
+>>> d = derive(Dense([2, 3, 2]))
+>>> d.delta_matrix(1)
+HadamardProduct(W_2.T*delta_2, Lambda(_z, Derivative(sigmoid(_z), _z)).(z_1))
+>>> d.weight_gradient(2, 1, 3)
+a^1_3*delta^2_1
+>>> d.delta_component(1, 2)
+Derivative(sigmoid(z^1_2), z^1_2)*(w^2_1,2*delta^2_1 + w^2_2,2*delta^2_2)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symgrad.errors import UsageError
-from symgrad.model.network import Chain, cost_function, layer_function
+from symgrad.model.activations import Activation, Softmax
+from symgrad.model.network import Network, cost_function, layer_function
+from symgrad.derivation.nodes import CostGradient, OrderedProduct, SampleSum
+from symgrad.derivation.scalar import ChainView
 
-__all__ = ["Derivation", "OrderedProduct", "derive", "delta_symbol"]
-
-
-class OrderedProduct(sp.Expr):
-    """A product kept in the order its factors stand in the network.
-
-    SymPy sorts the factors of a ``Mul``; the lecture keeps network order.  This is the
-    display form; :meth:`doit` gives the evaluated ``Mul`` for numerics and proofs.
-
-    >>> x, y = sp.symbols("x y")
-    >>> OrderedProduct(y, x).args
-    (y, x)
-    >>> OrderedProduct(y, x).doit()
-    x*y
-    """
-
-    is_commutative = True
-
-    def __new__(cls, *factors):
-        return sp.Basic.__new__(cls, *[sp.sympify(f) for f in factors])
-
-    @property
-    def factors(self) -> tuple:
-        return self.args
-
-    def doit(self, **hints):
-        deep = hints.get("deep", True)
-        return sp.Mul(*[f.doit(**hints) if deep else f for f in self.args])
-
-    def _eval_subs(self, old, new):  # keep order under substitution
-        return None
-
-    def _sympystr(self, printer):
-        return "*".join(printer.parenthesize(f, sp.printing.precedence.PRECEDENCE["Mul"])
-                        for f in self.args)
+__all__ = ["Derivation", "derive", "OrderedProduct", "sigma_prime_matrix"]
 
 
-def delta_symbol(l: int) -> sp.Symbol:
-    """δ_l = ∂C/∂z_l as a symbol (printed ``\\delta_{l}``)."""
-    return sp.Symbol(f"delta_{l}", real=True)
+def sigma_prime_matrix(act: Activation, z, alpha=None):
+    """σ'(z) elementwise: a function applied to every component of z."""
+    f = layer_function(act)
+    t = sp.Dummy("z", real=True)
+    inner = f(t, alpha) if alpha is not None else f(t)
+    return ElementwiseApplyFunction(sp.Lambda(t, sp.Derivative(inner, t)), z)
 
 
 @dataclass(frozen=True)
-class Derivation:
-    """The closed-form gradients of a :class:`~symgrad.model.network.Chain`.
+class Derivation(ChainView):
+    """The closed-form gradients of a :class:`~symgrad.model.network.Network`.
 
-    ``sigma_prime[l-1]`` is σ_l'(z_l) as an unevaluated derivative (the display form),
-    ``dC_da`` is ∂C/∂a_L likewise, ``recurrence[l-1]`` the factors of δ_l in terms of
-    δ_{l+1}.  :meth:`concrete` maps every display factor to the activation's and cost's
-    own closed forms.
+    Nothing is computed until asked for: the matrix forms, the component forms and (for a
+    chain) the ordered products are built on first use, each layer from the next.
     """
 
-    network: Chain
-    sigma_prime: tuple
-    dC_da: sp.Expr
-    recurrence: tuple
-    slope_factor: dict = field(default_factory=dict)
+    network: Network
 
-    # -- the parameters ---------------------------------------------------------------------
     @property
     def L(self) -> int:
-        return self.network.depth
+        return self.network.L
 
     def parameter_names(self) -> list[str]:
         return self.network.parameter_names()
 
-    # -- local factors ----------------------------------------------------------------------
-    def repeated_factor(self, j: int) -> tuple:
-        """∂a_j/∂a_{j-1} = w_j σ_j'(z_j), the factor every earlier layer picks up."""
-        return (self.network.w(j), self.sigma_prime[j - 1])
+    def _check_layer(self, l):
+        if not (isinstance(l, int) and 1 <= l <= self.L):
+            raise UsageError(f"layer={l!r}: must be 1..{self.L}")
 
+    # -- matrix forms -----------------------------------------------------------------------
     @cached_property
-    def _tail(self) -> tuple:
-        """w_1, σ_1'(z_1), w_2, σ_2'(z_2), ..., w_L, σ_L'(z_L), ∂C/∂a_L: every factor
-        of every closed form is a slice of this one tuple."""
-        out = []
-        for l in self.network.layers:
-            out += [self.network.w(l), self.sigma_prime[l - 1]]
-        out.append(self.dC_da)
+    def deltas(self) -> tuple:
+        """δ_1, ..., δ_L in matrix form, each in terms of the next."""
+        net, L = self.network, self.L
+        out = [None] * L
+        for l in range(L, 0, -1):
+            act = net.sigma(l)
+            if l == L and net.softmax_output:
+                out[l - 1] = sp.MatAdd(net.a(L), -net.y())  # δ_L = a_L − y
+                continue
+            # ∇_{a_L} C at the output, W_{l+1}ᵀ δ_{l+1} below it
+            rest = CostGradient(net.a(L)) if l == L else \
+                sp.MatMul(sp.Transpose(net.W(l + 1)), net.delta(l + 1))
+            alpha = net.alpha(l) if net.has_slope(l) else None
+            # δ_l = rest ⊙ σ_l'(z_l); a linear layer's σ' = 1 drops out
+            out[l - 1] = rest if act.is_linear else \
+                sp.HadamardProduct(rest, sigma_prime_matrix(act, net.z(l), alpha))
         return tuple(out)
 
-    def delta(self, l: int) -> tuple:
-        """The factors of δ_l = ∂C/∂z_l written out in network order:
-        σ_l'(z_l) w_{l+1} σ_{l+1}'(z_{l+1}) ... ∂C/∂a_L."""
-        if not 1 <= l <= self.L:
-            raise UsageError(f"layer={l}: must be 1..{self.L}")
-        return self._tail[2 * l - 1:]
+    def delta_matrix(self, l: int) -> sp.MatrixExpr:
+        """δ_L = ∇_{a_L} C ⊙ σ_L'(z_L) (a_L − y for softmax with cross-entropy);
+        δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ σ_l'(z_l)."""
+        self._check_layer(l)
+        return self.deltas[l - 1]
 
-    def dC_da_layer(self, l: int) -> tuple:
-        """The factors of ∂C/∂a_l = w_{l+1} σ'(z_{l+1}) ... ∂C/∂a_L."""
-        return self._tail[2 * l:]
+    def _per_sample(self, term_of_i) -> sp.MatrixExpr:
+        net = self.network
+        if net.samples == 1:
+            return term_of_i(None)
+        i = sp.Symbol("i", integer=True, positive=True)
+        return SampleSum(term_of_i(i), i, net.samples)
 
-    def factors(self, parameter: str) -> tuple:
-        """The closed form of ∂C/∂parameter as factors in network order, with the
-        trivial factor 1 of a linear layer left out."""
-        kind, l = self.network.parameter(parameter)
+    def gradient_matrix(self, name: str) -> sp.MatrixExpr:
+        """∂C/∂b_l = δ_l, ∂C/∂W_l = δ_l a_{l-1}ᵀ (each summed over the samples);
+        ∂C/∂α_l = (∂a_l/∂α_l)ᵀ ∂C/∂a_l."""
+        net = self.network
+        kind, l = net.parameter(name)
         if kind == "b":
-            out = self.delta(l)
-        elif kind == "w":
-            out = (self.network.a(l - 1),) + self.delta(l)
-        else:
-            out = (self.slope_factor[l],) + self.dC_da_layer(l)
-        return tuple(f for f in out if f is not sp.S.One) or (sp.Integer(1),)
+            return self._per_sample(lambda i: net.delta(l, i))
+        if kind == "W":
+            return self._per_sample(lambda i: sp.MatMul(net.delta(l, i),
+                                                        sp.Transpose(net.a(l - 1, i))))
+        return self._per_sample(lambda i: sp.MatMul(sp.Transpose(self.slope_matrix(l, i)),
+                                                    self.dC_da_matrix(l, i)))
 
-    def closed_form(self, parameter: str) -> OrderedProduct:
-        """∂C/∂parameter as an :class:`OrderedProduct` (display form)."""
-        return OrderedProduct(*self.factors(parameter))
+    def slope_matrix(self, l: int, i=None) -> sp.MatrixExpr:
+        """∂a_l/∂α_l elementwise, the learned slope's local factor of a PReLU layer."""
+        net = self.network
+        f = layer_function(net.sigma(l))
+        t = sp.Dummy("z", real=True)
+        return ElementwiseApplyFunction(
+            sp.Lambda(t, sp.Derivative(f(t, net.alpha(l)), net.alpha(l))), net.z(l, i))
 
-    def recurrence_form(self, parameter: str) -> OrderedProduct:
-        """∂C/∂parameter in terms of the next δ: δ_l = σ'(z_l) w_{l+1} δ_{l+1}."""
-        kind, l = self.network.parameter(parameter)
-        head = {"b": (), "w": (self.network.a(l - 1),)}.get(kind)
-        if head is None:
-            rest = (self.network.w(l + 1), delta_symbol(l + 1)) if l < self.L else (self.dC_da,)
-            return OrderedProduct(self.slope_factor[l], *rest)
-        return OrderedProduct(*head, *self.recurrence[l - 1])
+    def dC_da_matrix(self, l: int, i=None) -> sp.MatrixExpr:
+        """∂C/∂a_l: ∇_{a_L} C at the output, W_{l+1}ᵀ δ_{l+1} below it."""
+        net = self.network
+        if l == net.L:
+            return CostGradient(net.a(l, i))
+        return sp.MatMul(sp.Transpose(net.W(l + 1)), net.delta(l + 1, i))
+
+    # -- component forms --------------------------------------------------------------------
+    def sigma_prime(self, l: int, j: int = 1, i=None) -> sp.Expr:
+        """σ_l'(z^l_j) as an unevaluated derivative; 1 for a linear layer."""
+        net = self.network
+        act = net.sigma(l)
+        if isinstance(act, Softmax):
+            raise UsageError(f"layer={l}: a softmax layer has no elementwise derivative")
+        if act.is_linear:
+            return sp.Integer(1)  # id'(z) = 1 drops out of every product
+        unit = net.unit(l, j, i)
+        return sp.Derivative(unit, unit.args[0])
+
+    def slope_factor(self, l: int, j: int = 1, i=None) -> sp.Expr:
+        """∂a^l_j/∂α_l, the learned slope's local factor (PReLU layers)."""
+        net = self.network
+        return sp.Derivative(net.unit(l, j, i), net.alpha(l))
+
+    def dC_da(self, j: int = 1, i=None) -> sp.Expr:
+        """∂C/∂a^L_j of an elementwise cost, unevaluated."""
+        a = self.network.a_(self.L, j, i)
+        return sp.Derivative(cost_function(a), a)
+
+    def dC_da_component(self, l: int, j: int = 1, i=None) -> sp.Expr:
+        """∂C/∂a^l_j = Σ_k w^{l+1}_{kj} δ^{l+1}_k (l < L), ∂C/∂a^L_j at the output."""
+        net = self.network
+        if l == self.L:
+            return self.dC_da(j, i)
+        return sp.Add(*[OrderedProduct(net.w_(l + 1, k, j), net.delta_(l + 1, k, i))
+                        for k in range(1, net.n(l + 1) + 1)])
+
+    def delta_component(self, l: int, j: int = 1, i=None) -> sp.Expr:
+        """δ^l_j in terms of the next layer's δ^{l+1}_k (the recurrence):
+        δ^L_j = σ_L'(z^L_j) ∂C/∂a^L_j (a^L_j − y_j for softmax with cross-entropy),
+        δ^l_j = σ_l'(z^l_j) Σ_k w^{l+1}_{kj} δ^{l+1}_k."""
+        net = self.network
+        self._check_layer(l)
+        if l == self.L and net.softmax_output:
+            return net.a_(l, j, i) - net.y_(j, i)
+        sp_ = self.sigma_prime(l, j, i)
+        rest = self.dC_da_component(l, j, i)
+        return rest if sp_ == 1 else OrderedProduct(sp_, rest)
+
+    def _samples(self):
+        return [None] if self.network.samples == 1 else list(self.network.sample_range)
+
+    def weight_gradient(self, l: int, j: int = 1, k: int = 1) -> sp.Expr:
+        """∂C/∂w^l_{jk} = a^{l-1}_k δ^l_j, summed over the samples."""
+        net = self.network
+        return sp.Add(*[OrderedProduct(net.a_(l - 1, k, i), net.delta_(l, j, i))
+                        for i in self._samples()])
+
+    def bias_gradient(self, l: int, j: int = 1) -> sp.Expr:
+        """∂C/∂b^l_j = δ^l_j, summed over the samples."""
+        return sp.Add(*[self.network.delta_(l, j, i) for i in self._samples()])
+
+    def slope_gradient(self, l: int) -> sp.Expr:
+        """∂C/∂α_l = Σ_i Σ_j ∂a^l_j/∂α_l ∂C/∂a^l_j."""
+        net = self.network
+        return sp.Add(*[OrderedProduct(self.slope_factor(l, j, i), self.dC_da_component(l, j, i))
+                        for i in self._samples() for j in range(1, net.n(l) + 1)])
+
+    def component_gradients(self, name: str) -> list[tuple]:
+        """[(index, parameter symbol, closed form)] for every component of one parameter."""
+        kind, l = self.network.parameter(name)
+        out = []
+        for idx, sym in self.network.components(name):
+            if kind == "W":
+                g = self.weight_gradient(l, *idx)
+            elif kind == "b":
+                g = self.bias_gradient(l, *idx)
+            else:
+                g = self.slope_gradient(l)
+            out.append((idx, sym, g))
+        return out
 
     # -- concrete forms ---------------------------------------------------------------------
-    @cached_property
-    def _concrete_z(self) -> dict:
+    def _closed(self, d: sp.Derivative, in_a: bool) -> sp.Expr:
+        """One display derivative replaced by the activation's or the cost's closed form."""
         net = self.network
-        m = {self.dC_da: net.cost.derivative(net.a(self.L), net.y)}
-        for l in net.layers:
-            if self.sigma_prime[l - 1] != 1:
-                m[self.sigma_prime[l - 1]] = net.sigma(l).derivative(net.z(l), net.alpha(l))
-        for l, f in self.slope_factor.items():
-            m[f] = net.sigma(l).parameter_derivative(net.z(l), net.alpha(l))
-        return m
+        inner, (var,) = d.expr, d.variables
+        if inner.func == cost_function:
+            a = inner.args[0]
+            return net.cost.derivative(a, _target_of(net, a))
+        act = next(s for s in net.activations if isinstance(s, Activation)
+                   and s.name == inner.func.__name__)
+        z = inner.args[0]
+        alpha = inner.args[1] if len(inner.args) > 1 else None
+        if var != z:
+            return act.parameter_derivative(z, alpha)
+        if in_a:  # σ' in terms of the unit's own output, where the lecture writes it so
+            in_terms_of_a = act.derivative_in_a(_output_of(z))
+            if in_terms_of_a is not None:
+                return in_terms_of_a
+        return act.derivative(z, alpha)
 
-    @cached_property
-    def _concrete_a(self) -> dict:
-        net = self.network
-        m = dict(self._concrete_z)
-        for l in net.layers:
-            in_a = net.sigma(l).derivative_in_a(net.a(l))
-            if in_a is not None and self.sigma_prime[l - 1] != 1:
-                m[self.sigma_prime[l - 1]] = in_a
-        return m
+    def concrete(self, expr: sp.Expr, in_a: bool = False) -> sp.Expr:
+        """Replace every display σ_l'(z^l_j), ∂a^l_j/∂α_l and ∂C/∂a^L_j in ``expr`` by the
+        activation's and cost's closed forms (in terms of the outputs a where ``in_a`` and
+        the lecture writes σ' so).
 
-    def concrete(self, factor: sp.Expr, in_a: bool = False) -> sp.Expr:
-        """A display factor replaced by its closed form: σ'(z_l) by the activation's
-        derivative (in terms of a_l where ``in_a`` and the lecture writes it so),
-        ∂C/∂a_L by the cost's."""
-        table = self._concrete_a if in_a else self._concrete_z
-        return table.get(factor, factor)
-
-    def gradient(self, parameter: str, concrete: bool | str = False) -> sp.Expr:
-        """∂C/∂parameter as an evaluated SymPy expression.
-
-        ``concrete=False`` keeps σ' and ∂C/∂a_L symbolic, ``True`` substitutes the
-        closed forms in z, ``"a"`` writes σ' in terms of the outputs a_l where possible.
+        >>> from symgrad.model.network import Dense
+        >>> d = derive(Dense([3, 2, 2, 1], activations=["tanh", "tanh", "linear"], cost="sse"))
+        >>> d.concrete(d.delta_component(3, 1))
+        2*a^3_1 - 2*y_1
         """
-        factors = self.factors(parameter)
-        if concrete:
-            factors = [self.concrete(f, in_a=(concrete == "a")) for f in factors]
-        return sp.Mul(*factors)
+        if isinstance(expr, sp.Derivative):  # one display factor
+            return self._closed(expr, in_a)
+        expr = expr.doit(deep=False) if isinstance(expr, OrderedProduct) else expr
+        if expr.has(OrderedProduct):
+            expr = expr.replace(lambda e: isinstance(e, OrderedProduct),
+                                lambda e: e.doit(deep=False))
+        if not expr.has(sp.Derivative):
+            return expr
+        return expr.replace(lambda e: isinstance(e, sp.Derivative),
+                            lambda e: self._closed(e, in_a))
 
-    @cached_property
-    def output_delta(self) -> sp.Expr:
-        """δ_L = σ_L'(z_L) ∂C/∂a_L written with a_L, cancelled where it cancels
-        (sigmoid with cross-entropy: δ_L = a_L - y)."""
-        return sp.factor(sp.cancel(self.concrete(self.sigma_prime[-1], in_a=True)
-                                   * self.concrete(self.dC_da)))
-
-    @property
-    def output_delta_cancels(self) -> bool:
-        """True where σ_L'(z_L) ∂C/∂a_L is a polynomial in a_L and y (no division)."""
-        num, den = sp.fraction(sp.together(self.output_delta))
-        return not den.free_symbols
-
-    # -- Jupyter (printing is imported here, never at module level: it reads derive) --------
+    # -- Jupyter (printing is imported here, never at module level: it reads the derivation)
     def _repr_latex_(self) -> str:
         from symgrad.printing.printers import repr_latex
         return repr_latex(self)
@@ -206,39 +260,32 @@ class Derivation:
         return repr_markdown(self)
 
 
-def derive(network: Chain) -> Derivation:
-    """Derive the closed-form gradients of a chain: linear time and memory in depth.
+def _renamed(symbol: sp.Symbol, head: str) -> sp.Symbol:
+    # z_3 -> a_3, z^2_1,4 -> a^2_1,4 (the same layer, unit and sample)
+    return sp.Symbol(head + symbol.name[1:], real=True)
 
+
+def _output_of(z: sp.Symbol) -> sp.Symbol:
+    return _renamed(z, "a")
+
+
+def _target_of(net: Network, a: sp.Symbol) -> sp.Symbol:
+    """y_j (y in a chain) of the output a^L_j, with the same sample."""
+    if net.is_chain:
+        return net.y_()
+    rest = a.name.split("_", 1)[1].split(",")
+    return net.y_(int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
+
+
+def derive(network: Network) -> Derivation:
+    """Derive the closed-form gradients of a network: linear time and memory in depth, and
+    nothing is built before it is asked for.
+
+    >>> from symgrad.model.network import Chain
     >>> d = derive(Chain(depth=3, activation="tanh"))
     >>> d.closed_form("b_1").args
     (Derivative(tanh(z_1), z_1), w_2, Derivative(tanh(z_2), z_2), w_3, Derivative(tanh(z_3), z_3), Derivative(C(a_3), a_3))
     """
-    from symgrad.derivation.dense import Dense, derive_dense  # lazy: a dense network has its own derivation
-    if isinstance(network, Dense):
-        return derive_dense(network)
-    if not isinstance(network, Chain):
-        raise UsageError(f"network={network!r}: must be a Chain")
-    net = network
-    L = net.depth
-    # σ_l'(z_l), the display form: d/dz_l σ_l(z_l), unevaluated
-    sigma_prime = []
-    slope_factor = {}
-    for l in net.layers:
-        f = layer_function(net.sigma(l))
-        if net.sigma(l).is_linear:
-            sigma_prime.append(sp.Integer(1))  # id'(z) = 1 drops out of every product
-        elif net.has_slope(l):
-            sigma_prime.append(sp.Derivative(f(net.z(l), net.alpha(l)), net.z(l)))
-            # ∂a_l/∂α_l, the learned slope's local factor
-            slope_factor[l] = sp.Derivative(f(net.z(l), net.alpha(l)), net.alpha(l))
-        else:
-            sigma_prime.append(sp.Derivative(f(net.z(l)), net.z(l)))
-    # ∂C/∂a_L
-    dC_da = sp.Derivative(cost_function(net.a(L)), net.a(L))
-    # δ_L = σ_L'(z_L) ∂C/∂a_L;  δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}
-    recurrence = [None] * L
-    recurrence[L - 1] = (sigma_prime[L - 1], dC_da)
-    for l in range(L - 1, 0, -1):
-        recurrence[l - 1] = (sigma_prime[l - 1], net.w(l + 1), delta_symbol(l + 1))
-    return Derivation(network=net, sigma_prime=tuple(sigma_prime), dC_da=dC_da,
-                      recurrence=tuple(recurrence), slope_factor=slope_factor)
+    if not isinstance(network, Network):
+        raise UsageError(f"network={network!r}: must be a Network (Chain(...) or Dense(...))")
+    return Derivation(network)

@@ -28,7 +28,7 @@ import sys
 import sympy as sp
 
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import Derivation, derive
+from symgrad.derivation import Derivation, derive
 from symgrad.model.network import Chain
 from symgrad.printing.printers import get_printer, latex_rows
 from symgrad.prove.chain import prove_chain
@@ -86,23 +86,20 @@ def network_of(spec: dict):
     Dense(widths=[3, 4, 2], activations=['tanh', 'linear'], cost='squared-error', samples=2)
     """
     if "widths" in spec:
-        from symgrad.derivation.dense import Dense
+        from symgrad.model.network import Dense
         return Dense(**spec)
     return Chain(**spec)
 
 
 def derivation_of(net):
-    """``derive`` for a chain, ``derive_dense`` for a dense network."""
-    if is_dense(net):
-        from symgrad.derivation.dense import derive_dense
-        return derive_dense(net)
+    """The derivation of the network."""
     return derive(net)
 
 
 def is_dense(obj) -> bool:
-    """A Dense network or its DenseDerivation."""
-    from symgrad.derivation.dense import Dense, DenseDerivation
-    return isinstance(obj, (Dense, DenseDerivation))
+    """A network of more than one neuron in a layer (or sample), or its Derivation."""
+    net = getattr(obj, "network", obj)
+    return not net.is_chain
 
 
 def document_steps(d):
@@ -142,7 +139,7 @@ def title(net: Chain) -> str:
 
     >>> title(Chain(depth=4))
     'Backpropagation through a chain of 4 sigmoid layers'
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> title(Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "sse"))
     'Backpropagation through a three-layer network with vector layers'
     """
@@ -172,9 +169,9 @@ def _introduction(d: Derivation, proven: bool) -> tuple:
         layers = tuple(parts)
     words = ("These notes derive, step by step, the gradient of the cost ", C,
              f" with respect to every weight and bias of a chain of {L} "
-             f"layer{'s' if L > 1 else ''} with one neuron each, from the input ", net.a(0),
-             " to the output ", net.a(L), ".") + layers + (
-        f" The cost is the {net.cost.name} cost ", Equation((C, net.cost(net.a(L), net.y)), ("=",)),
+             f"layer{'s' if L > 1 else ''} with one neuron each, from the input ", net.a_(0),
+             " to the output ", net.a_(L), ".") + layers + (
+        f" The cost is the {net.cost.name} cost ", Equation((C, net.cost(net.a_(L), net.y_())), ("=",)),
         ". Every gradient turns out to be a product of local factors, one or two for every "
         "layer between the parameter and the output, which is why the layers near the input "
         "learn at a different speed from those near the output.")
@@ -196,20 +193,20 @@ def proof_network(net):
     samples (the matrix forms printed do not mention the widths; the proof is component by
     component, so its cost grows with every width).
 
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> proof_network(Dense([784, 30, 30, 10], samples=100))
     Dense(widths=[3, 3, 3, 3], activations='sigmoid', cost='quadratic', samples=2)
     """
     if net.parameter_count() * net.samples <= MAX_PROOF_COMPONENTS:
         return net
-    from symgrad.derivation.dense import Dense
+    from symgrad.model.network import Dense
     return Dense([min(n, 3) for n in net.widths], [a.name for a in net.activations],
                  net.cost, samples=min(net.samples, 2))
 
 
 def _dense_introduction(d, proven) -> tuple:
     import sympy as sp
-    from symgrad.derivation.dense import SQUARED_ERROR
+    from symgrad.model.costs import COSTS
     net = d.network
     L = net.L
     hidden = [net.sigma(l).name for l in range(1, L)]
@@ -225,7 +222,7 @@ def _dense_introduction(d, proven) -> tuple:
              f"hidden layer{'s use' if L > 2 else ' uses'} the {' and '.join(kinds)} "
              f"activation{'s' if len(kinds) > 1 else ''} and the network ends in {out_words}. "
              + ("The loss is the squared error summed over the N samples"
-                if net.cost is SQUARED_ERROR else
+                if net.cost is COSTS["squared-error"] else
                 f"The loss is the {net.cost.name} cost summed over the N samples")
              + f" (N = {net.samples} here; nothing below depends on N). "
              "The gradient of the first layer's weights is a product of one factor for every "
@@ -318,7 +315,7 @@ def check_lecture_depth(depth: int) -> int:
 def _prepare(d, notation: str):
     """(printer, steps, introduction words, title) of a document; proven first."""
     if is_dense(d):
-        from symgrad.derivation.dense import derive_dense
+        from symgrad.derivation import derive
         from symgrad.printing.dense import DenseMatrixLatexPrinter
         from symgrad.prove.dense import prove_dense_all
         if notation != "matrix":
@@ -328,7 +325,7 @@ def _prepare(d, notation: str):
         check_lecture_depth(d.network.L)
         steps = dense_steps(d)                    # refuses what the lecture cannot write
         proven = proof_network(d.network)
-        proofs = prove_dense_all(d if proven == d.network else derive_dense(proven))
+        proofs = prove_dense_all(d if proven == d.network else derive(proven))
         failed = [k for k, p in proofs.items() if not p.verified]
         if failed:  # never print a formula that failed its proof
             raise RuntimeError(f"the matrix forms of {proven!r} failed their proof: "

@@ -32,7 +32,7 @@ import sympy as sp
 
 from symgrad.model.activations import Activation
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import Derivation, OrderedProduct, delta_symbol
+from symgrad.derivation import Derivation, OrderedProduct, delta_symbol
 from symgrad.model.network import layer_function
 
 __all__ = ["Equation", "Step", "Preactivation", "GROUPS", "derivation_steps", "dense_steps",
@@ -148,7 +148,7 @@ def _lhs(name: str) -> sp.Derivative:
 
 def derivative_sup(act: Activation):
     """``(sup |σ'|, where it is attained or None)`` over the reals, as
-    :func:`symgrad.bounds.core.supremum` proves it; None where the supremum has no short exact
+    :func:`symgrad.bounds.supremum` proves it; None where the supremum has no short exact
     value (SiLU's is an interval enclosure, SELU's a 60-digit rational) or depends on a
     learned slope (PReLU).
 
@@ -158,7 +158,7 @@ def derivative_sup(act: Activation):
     >>> derivative_sup(get_activation("relu"))
     (1, None)
     """
-    from symgrad.bounds.core import supremum
+    from symgrad.bounds import supremum
     s = supremum(act)
     if not s.certified or s.value is None or s.value.free_symbols or len(sp.sstr(s.value)) > 40:
         return None
@@ -179,26 +179,26 @@ def _forward(d: Derivation) -> tuple[Step, ...]:
     L = net.depth
     eqs = []
     for l in net.layers:
-        eqs.append(eq(net.z(l), "=", Preactivation(net.w(l), net.a(l - 1), net.b(l))))
-        eqs.append(eq(net.a(l), "=", net.activation_display(l)))
-    eqs.append(eq(_C(), "=", net.cost(net.a(L), net.y)))
+        eqs.append(eq(net.z_(l), "=", Preactivation(net.w_(l), net.a_(l - 1), net.b_(l))))
+        eqs.append(eq(net.a_(l), "=", net.unit(l)))
+    eqs.append(eq(_C(), "=", net.cost(net.a_(L), net.y_())))
     zl, al = generic("z", "l"), generic("a", "l")
-    rule = ("The input ", net.a(0), f" passes through {L} layer{'s' if L > 1 else ''} of one "
+    rule = ("The input ", net.a_(0), f" passes through {L} layer{'s' if L > 1 else ''} of one "
             "neuron each. Layer ", sp.Symbol("l"), " forms the weighted input ",
             eq(zl, "=", Preactivation(generic("w", "l"), generic("a", "l-1"), generic("b", "l"))),
             " and the activation ", al, "; the cost ", _C(), " compares the output ",
-            net.a(L), " with the target ", net.y, ".")
+            net.a_(L), " with the target ", net.y_(), ".")
     return (Step("forward", rule, tuple(eqs)),)
 
 
 def _path(d: Derivation, l: int) -> list:
     """∂C/∂a_L ∂a_L/∂z_L ∂z_L/∂a_{L-1} ... ∂a_l/∂z_l: from the cost back to z_l."""
     net = d.network
-    out = [d.dC_da]
+    out = [d.dC_da()]
     for j in range(net.depth, l - 1, -1):
-        out.append(_partial(net.a(j), net.z(j)))
+        out.append(_partial(net.a_(j), net.z_(j)))
         if j > l:
-            out.append(_partial(net.z(j), net.a(j - 1)))
+            out.append(_partial(net.z_(j), net.a_(j - 1)))
     return out
 
 
@@ -208,12 +208,12 @@ def _chain_rule(d: Derivation) -> tuple[Step, ...]:
     steps = []
     for kind in ("b", "w"):
         eqs = tuple(eq(_lhs(f"{kind}_{l}"), "=",
-                       OrderedProduct(*_path(d, l), _partial(net.z(l), getattr(net, kind)(l))))
+                       OrderedProduct(*_path(d, l), _partial(net.z_(l), getattr(net, kind + "_")(l))))
                     for l in range(L, 0, -1))
         what = "bias" if kind == "b" else "weight"
         p = generic(kind, "l")
         rule = (f"The {what} ", p, " reaches the cost only through ", generic("z", "l"), ", ",
-                generic("a", "l"), ", ", generic("z", "l+1"), ", ..., ", net.a(L),
+                generic("a", "l"), ", ", generic("z", "l+1"), ", ..., ", net.a_(L),
                 ". The chain rule multiplies the derivatives along this path, from the cost "
                 "back to the parameter:")
         steps.append(Step("chain rule", rule, eqs))
@@ -221,10 +221,10 @@ def _chain_rule(d: Derivation) -> tuple[Step, ...]:
     if slopes:
         eqs = []
         for l in slopes:
-            path = [d.dC_da]
+            path = [d.dC_da()]
             for j in range(L, l, -1):
-                path += [_partial(net.a(j), net.z(j)), _partial(net.z(j), net.a(j - 1))]
-            path.append(_partial(net.a(l), net.alpha(l)))
+                path += [_partial(net.a_(j), net.z_(j)), _partial(net.z_(j), net.a_(j - 1))]
+            path.append(_partial(net.a_(l), net.alpha(l)))
             eqs.append(eq(_lhs(f"alpha_{l}"), "=", OrderedProduct(*path)))
         rule = ("The learned slope ", generic("alpha", "l"), " acts on ", generic("a", "l"),
                 " directly:")
@@ -248,7 +248,7 @@ def _local(d: Derivation) -> tuple[Step, ...]:
     else:
         for l in net.layers:
             s = net.sigma(l)
-            row = [_partial(net.a(l), net.z(l)), "=", _sigma_prime(s, net.z(l), net.alpha(l))]
+            row = [_partial(net.a_(l), net.z_(l)), "=", _sigma_prime(s, net.z_(l), net.alpha(l))]
             if s.is_linear:
                 row += ["=", sp.Integer(1)]
             eqs.append(eq(*row))
@@ -278,10 +278,10 @@ def _backprop(d: Derivation) -> tuple[Step, ...]:
         eqs = (eq(_partial(aj, aj1), "=",
                   OrderedProduct(_partial(zj, aj1), _partial(aj, zj)), "=", rf),)
     else:
-        eqs = tuple(eq(_partial(net.a(j), net.a(j - 1)), "=",
-                       OrderedProduct(_partial(net.z(j), net.a(j - 1)), _partial(net.a(j), net.z(j))),
+        eqs = tuple(eq(_partial(net.a_(j), net.a_(j - 1)), "=",
+                       OrderedProduct(_partial(net.z_(j), net.a_(j - 1)), _partial(net.a_(j), net.z_(j))),
                        "=", OrderedProduct(*[f for f in d.repeated_factor(j) if f != 1])
-                       if d.sigma_prime[j - 1] != 1 else net.w(j))
+                       if d.sigma_primes[j - 1] != 1 else net.w_(j))
                     for j in range(2, L + 1))
     if eqs:
         rule = ("Going from one layer to the next multiplies the gradient by the same kind of "
@@ -300,7 +300,7 @@ def _backprop(d: Derivation) -> tuple[Step, ...]:
         body = OrderedProduct(generic("w", "j"), _sigma_prime(act, generic("z", "j"),
                                                              generic("alpha", "j")))
         prod = OrderedProduct(_sigma_prime(act, generic("z", "l"), generic("alpha", "l")),
-                              sp.Product(body, (j, l + 1, L)), d.dC_da)
+                              sp.Product(body, (j, l + 1, L)), d.dC_da())
         rule = ("Unrolled, the gradient of an early layer carries one such factor for every "
                 "layer between it and the output:")
         steps.append(Step("backpropagation", rule, (eq(_lhs("b_l"), "=", prod),)))
@@ -339,8 +339,8 @@ def _bounds(d: Derivation) -> tuple[Step, ...]:
     eqs = []
     for l in range(L, 0, -1):
         coeff = _coefficient([sups[j - 1][0] for j in range(l, L + 1)])
-        factors = ([coeff] if coeff != 1 else []) + [sp.Abs(net.w(j)) for j in range(l + 1, L + 1)]
-        eqs.append(eq(sp.Abs(_lhs(f"b_{l}")), "<=", OrderedProduct(*factors, sp.Abs(d.dC_da))))
+        factors = ([coeff] if coeff != 1 else []) + [sp.Abs(net.w_(j)) for j in range(l + 1, L + 1)]
+        eqs.append(eq(sp.Abs(_lhs(f"b_{l}")), "<=", OrderedProduct(*factors, sp.Abs(d.dC_da()))))
     steps.append(Step("bounds", _bound_words(d, sups), tuple(eqs)))
     return tuple(steps)
 
@@ -425,7 +425,7 @@ def _concrete(d: Derivation) -> tuple[Step, ...]:
                 eqs.append(eq(_sigma_prime(act, generic("z", "j"), generic("alpha", "j")), "=",
                               act.derivative_in_a(generic("a", "j"))))
             else:
-                eqs += [eq(d.sigma_prime[m - 1], "=", act.derivative_in_a(net.a(m)))
+                eqs += [eq(d.sigma_primes[m - 1], "=", act.derivative_in_a(net.a_(m)))
                         for m in layers]
         else:
             eqs.append(eq(sp_z, "=", act.derivative(z, alpha)))
@@ -440,13 +440,13 @@ def _concrete(d: Derivation) -> tuple[Step, ...]:
     if eqs:
         steps.append(Step("concrete", words + (":",), tuple(eqs)))
     # the cost's ∂C/∂a_L, and δ_L where σ_L' cancels against it
-    dCda = net.cost.derivative(net.a(L), net.y)
-    eqs = [eq(d.dC_da, "=", dCda)]
+    dCda = net.cost.derivative(net.a_(L), net.y_())
+    eqs = [eq(d.dC_da(), "=", dCda)]
     cancels = _output_cancels(d, dCda)
     words = (f"For the {net.cost.name} cost:",)
     if cancels:
-        sp_a = net.sigma(L).derivative_in_a(net.a(L))
-        eqs.append(eq(delta_symbol(L), "=", OrderedProduct(d.sigma_prime[-1], d.dC_da), "=",
+        sp_a = net.sigma(L).derivative_in_a(net.a_(L))
+        eqs.append(eq(delta_symbol(L), "=", OrderedProduct(d.sigma_primes[-1], d.dC_da()), "=",
                       OrderedProduct(sp_a, dCda), "=", d.output_delta))
         words += (" the activation's derivative cancels against the cost's, and the output "
                   "error is simply ", eq(delta_symbol(L), "=", d.output_delta), ":")
@@ -476,7 +476,7 @@ def _output_cancels(d: Derivation, dCda) -> bool:
     """σ_L'(z_L) ∂C/∂a_L simplifies to a polynomial although ∂C/∂a_L has a denominator
     (sigmoid with cross-entropy: δ_L = a_L - y)."""
     act = d.network.sigma(d.L)
-    if act.derivative_in_a(d.network.a(d.L)) is None or act.is_linear:
+    if act.derivative_in_a(d.network.a_(d.L)) is None or act.is_linear:
         return False
     den = sp.fraction(sp.together(dCda))[1]
     return bool(den.free_symbols) and d.output_delta_cancels
@@ -485,16 +485,16 @@ def _output_cancels(d: Derivation, dCda) -> bool:
 def _concrete_factors(d: Derivation, parameter: str, cancels: bool) -> list:
     net = d.network
     factors = list(d.factors(parameter))
-    if cancels and factors[-2:] == [d.sigma_prime[-1], d.dC_da]:
+    if cancels and factors[-2:] == [d.sigma_primes[-1], d.dC_da()]:
         factors[-2:] = [d.output_delta]
     out = []
     for f in factors:
-        if f in d.sigma_prime:
-            l = d.sigma_prime.index(f) + 1
-            in_a = net.sigma(l).derivative_in_a(net.a(l))
+        if f in d.sigma_primes:
+            l = d.sigma_primes.index(f) + 1
+            in_a = net.sigma(l).derivative_in_a(net.a_(l))
             out.append(in_a if in_a is not None else f)  # ReLU'(z_l) stays as it is
-        elif f == d.dC_da:
-            out.append(net.cost.derivative(net.a(d.L), net.y))
+        elif f == d.dC_da():
+            out.append(net.cost.derivative(net.a_(d.L), net.y_()))
         else:
             out.append(f)
     return out
@@ -521,20 +521,21 @@ class Norm(sp.Expr):
 
 
 def row_form(expr, net, N=sp.Symbol("N", integer=True, positive=True)):
-    """A column-convention matrix form of :class:`~symgrad.derivation.dense.DenseDerivation` transposed
+    """A column-convention matrix form of :class:`~symgrad.derivation.Derivation` transposed
     into the row convention: every column vector v (z_l, a_l, δ_l, y) becomes the row vᵀ of
     the same name, W_l (n_l × n_{l-1}) becomes Wᵀ, the row convention's W_l (n_{l-1} × n_l),
     the input a_0 the row x_iᵀ, and the sample count the symbol N.  Mechanical, so the four
     equations stay the Derivation's: (W_{l+1}ᵀ δ_{l+1})ᵀ = δ_{l+1} W_{l+1}ᵀ (row), and
     (δ_l a_{l-1}ᵀ)ᵀ = h_{l-1}ᵀ δ_l.
 
-    >>> from symgrad.derivation.dense import Dense, derive_dense
+    >>> from symgrad.model.network import Dense
+    >>> from symgrad.derivation import derive
     >>> net = Dense([3, 4, 2])
-    >>> row_form(derive_dense(net).delta_matrix(1), net)
+    >>> row_form(derive(net).delta_matrix(1), net)
     HadamardProduct(delta_2*W_2.T, Lambda(_z, Derivative(sigmoid(_z), _z)).(z_1))
     """
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-    from symgrad.derivation.dense import CostGradient, SampleSum
+    from symgrad.derivation.nodes import CostGradient, SampleSum
 
     def R(e):
         # R(e) = eᵀ written with the row convention's symbols
@@ -569,13 +570,14 @@ def row_form(expr, net, N=sp.Symbol("N", integer=True, positive=True)):
 
 
 def dense_steps(d) -> tuple[Step, ...]:
-    """The derivation of a :class:`~symgrad.derivation.dense.DenseDerivation` step by step, in the row
+    """The derivation of a :class:`~symgrad.derivation.Derivation` step by step, in the row
     convention and the tilde notation of the lecture (print with
     :class:`~symgrad.printing.dense.DenseMatrixLatexPrinter`).
 
-    >>> from symgrad.derivation.dense import Dense, derive_dense
+    >>> from symgrad.model.network import Dense
+    >>> from symgrad.derivation import derive
     >>> net = Dense([3, 4, 4, 2], ["sigmoid", "sigmoid", "linear"], "squared-error", samples=4)
-    >>> steps = dense_steps(derive_dense(net))
+    >>> steps = dense_steps(derive(net))
     >>> [s.group for s in steps]
     ['forward', 'chain rule', 'local derivatives', 'backpropagation', 'backpropagation', 'closed forms', 'bounds', 'concrete']
     >>> steps[1].equations[-1].terms[1].args        # ∂𝓛/∂W_1, no ∂h_2/∂h_2
@@ -583,7 +585,8 @@ def dense_steps(d) -> tuple[Step, ...]:
     """
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
     from sympy.matrices.expressions.diagonal import DiagMatrix
-    from symgrad.derivation.dense import SQUARED_ERROR, SampleSum
+    from symgrad.model.costs import COSTS
+    from symgrad.derivation.nodes import SampleSum
 
     net = d.network
     L = net.L
@@ -598,7 +601,7 @@ def dense_steps(d) -> tuple[Step, ...]:
         names = ",".join(a.name for a in net.activations)
         raise UsageError(f"activations={names!r}: the matrix lecture has no learned slopes "
                          f"(layer {slopes[0]}); use 'symgrad derive --widths' for PReLU layers")
-    if net.cost is not SQUARED_ERROR and net.cost.name != "quadratic":
+    if net.cost is not COSTS["squared-error"] and net.cost.name != "quadratic":
         raise UsageError(f"cost={net.cost.name!r}: the matrix lecture is written for the "
                          "squared-error loss (or quadratic); use 'symgrad derive --widths' "
                          "for other costs")
@@ -622,8 +625,8 @@ def dense_steps(d) -> tuple[Step, ...]:
         return ElementwiseApplyFunction(f, z)
 
     def sigma_prime(l, z):
-        from symgrad.derivation.dense import _sigma_prime_matrix
-        return _sigma_prime_matrix(net.sigma(l), z)
+        from symgrad.derivation import sigma_prime_matrix
+        return sigma_prime_matrix(net.sigma(l), z)
 
     def s(kind, l):   # the scalar display symbols of the chain rule
         return sp.Symbol(f"{kind}_{l}", real=True)
@@ -642,7 +645,7 @@ def dense_steps(d) -> tuple[Step, ...]:
         eqs.append(eq(row("z", l), "=", lin))
         eqs.append(eq(row("a", l), "=", act_of(l, row("z", l))))
     per = SquaredNorm(sp.MatAdd(row("y"), sp.MatMul(-1, row("a", L))))
-    loss = per if net.cost is SQUARED_ERROR else OrderedProduct(sp.Rational(1, 2), per)
+    loss = per if net.cost is COSTS["squared-error"] else OrderedProduct(sp.Rational(1, 2), per)
     eqs.append(eq(C, "=", SampleSum(loss, i, N) if many else loss))
     words = (f"The network has {L} layers of widths ", ", ".join(map(str, net.widths)),
              ". Every sample is a row: the input ", x_row(), ", the target ", row("y"),
@@ -708,7 +711,7 @@ def dense_steps(d) -> tuple[Step, ...]:
              W(1), " (the input column times that row):")
     steps.append(Step("local derivatives", words, tuple(eqs)))
 
-    # the four equations, transposed from the DenseDerivation's column forms
+    # the four equations, transposed from the Derivation's column forms
     eqs = [eq(row("delta", l, False), "=", row_form(d.delta_matrix(l), net, N))
            for l in range(L, 0, -1)]
     words = ("With the error ", eq(row("delta", 1, False), "=", sp.Derivative(C, s("z", 1))),
@@ -789,7 +792,7 @@ MAX_UNROLLED_DENSE = 3
 def _dense_unrolled(d, row, N, i, many) -> Step:
     """∂𝓛/∂W_1 = Σ_i x_i (((∇_{ŷ_i} 𝓛) W_3ᵀ ⊙ σ'(h̃_{2,i})) W_2ᵀ ⊙ σ'(h̃_{1,i})): the row forms
     of the Derivation's δ_l substituted into each other."""
-    from symgrad.derivation.dense import SampleSum
+    from symgrad.derivation.nodes import SampleSum
     net = d.network
     unrolled = row("delta", 1, False)
     for l in range(1, net.L + 1):
@@ -805,6 +808,6 @@ def _dense_unrolled(d, row, N, i, many) -> Step:
 
 
 def CostGradient_of(v):
-    """∇_v 𝓛 as the Derivation writes it (:class:`symgrad.derivation.dense.CostGradient`)."""
-    from symgrad.derivation.dense import CostGradient
+    """∇_v 𝓛 as the Derivation writes it (:class:`symgrad.derivation.CostGradient`)."""
+    from symgrad.derivation.nodes import CostGradient
     return CostGradient(v)

@@ -38,6 +38,8 @@ from symgrad.errors import UsageError
 from sympy.codegen.cfunctions import log1p
 
 __all__ = [
+    "Softmax",
+    "SOFTMAX",
     "Activation",
     "ACTIVATIONS",
     "ALIASES",
@@ -413,13 +415,27 @@ ALIASES: Mapping[str, str] = {"swish": "silu", "logistic": "sigmoid", "identity"
                               "leakyrelu": "leaky_relu", "leaky-relu": "leaky_relu"}
 
 
+@dataclass(frozen=True)
+class Softmax:
+    """The softmax output layer a^L_j = exp(z^L_j) / Σ_m exp(z^L_m): not elementwise, so it is
+    not in the activation table; it comes with the softmax-cross-entropy cost."""
+
+    name: str = "softmax"
+    latex_name: str = r"\operatorname{softmax}"
+    description: str = "softmax exp(z_j)/Σ_m exp(z_m), with the cross-entropy cost"
+
+
+#: the one softmax output layer
+SOFTMAX = Softmax()
+
+
 def activation_names() -> list[str]:
     """The built-in activation names, in table order.
 
     >>> activation_names()[:3]
     ['sigmoid', 'tanh', 'relu']
     """
-    return list(ACTIVATIONS)
+    return _builtin_names()
 
 
 def register_activation(activation: Activation) -> Activation:

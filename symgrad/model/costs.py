@@ -21,7 +21,7 @@ import sympy as sp
 from symgrad.model.activations import MP_MODULES, without_cancellation
 from symgrad.errors import UsageError
 
-__all__ = ["Cost", "COSTS", "cost_names", "get_cost", "register_cost"]
+__all__ = ["Cost", "COSTS", "SOFTMAX_CE", "cost_names", "get_cost", "register_cost"]
 
 _A = sp.Symbol("a", real=True)
 _Y = sp.Symbol("y", real=True)
@@ -97,19 +97,35 @@ def _build() -> dict[str, Cost]:
         numpy=_np_ce, numpy_derivative=_np_ce_prime,
         description="binary cross-entropy −[y ln a_L + (1 − y) ln(1 − a_L)]; needs 0 < a_L < 1",
     )
+    table["squared-error"] = Cost(
+        name="squared-error", latex=r"\left\lVert y - \hat{y}\right\rVert_{2}^{2}",
+        # the material's squared error, no ½:  C = (y − a)²,  ∂C/∂a = 2(a − y)
+        expression=(y - a) ** 2, derivative_expression=2 * (a - y),
+        numpy=lambda a_, y_: (a_ - y_) ** 2,
+        numpy_derivative=lambda a_, y_: 2.0 * (a_ - y_),
+        description="squared error ‖y − ŷ‖² summed over outputs and samples (the material's L(θ))",
+    )
     return table
 
 
 COSTS: dict[str, Cost] = _build()
+#: the softmax output layer with the cross-entropy −Σ_j y_j ln a^L_j (δ_L = a_L − y): not an
+#: elementwise cost, so it is a name the network resolves, not a :class:`Cost`
+SOFTMAX_CE = "softmax-cross-entropy"
 _ALIASES = {"mse": "quadratic", "squared": "quadratic", "cross_entropy": "cross-entropy",
-            "crossentropy": "cross-entropy", "bce": "cross-entropy", "ce": "cross-entropy"}
+            "crossentropy": "cross-entropy", "bce": "cross-entropy", "ce": "cross-entropy",
+            "squared_error": "squared-error", "sse": "squared-error",
+            "sum-of-squares": "squared-error", "sum_of_squares": "squared-error",
+            "softmax_cross_entropy": SOFTMAX_CE, "softmax-ce": SOFTMAX_CE,
+            "softmax_ce": SOFTMAX_CE, "categorical-cross-entropy": SOFTMAX_CE,
+            "categorical_cross_entropy": SOFTMAX_CE, "nll": SOFTMAX_CE}
 
 
 def cost_names() -> list[str]:
     """The built-in cost names.
 
     >>> cost_names()
-    ['quadratic', 'cross-entropy']
+    ['quadratic', 'cross-entropy', 'squared-error']
     """
     return [n for n in COSTS if not n.startswith("custom:")]
 
@@ -128,7 +144,7 @@ def get_cost(name, *, argument: str = "cost") -> Cost:
     >>> get_cost("hinge")
     Traceback (most recent call last):
     ...
-    symgrad.errors.UsageError: cost='hinge': unknown cost; known: quadratic, cross-entropy
+    symgrad.errors.UsageError: cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, softmax-cross-entropy
     """
     if isinstance(name, Cost):
         return name
@@ -136,6 +152,8 @@ def get_cost(name, *, argument: str = "cost") -> Cost:
         raise UsageError(f"{argument}={name!r}: must be a cost name; known: {', '.join(cost_names())}")
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
+    if key == SOFTMAX_CE:
+        return SOFTMAX_CE
     if key in COSTS:
         return COSTS[key]
     from symgrad.model import catalog as custom  # a custom expression in a and y, such as "(a - y)**4/4"
@@ -143,4 +161,4 @@ def get_cost(name, *, argument: str = "cost") -> Cost:
         return custom.custom_cost(name, argument=argument)
     near = difflib.get_close_matches(key, cost_names() + list(_ALIASES), n=1, cutoff=0.6)
     hint = f"did you mean {_ALIASES.get(near[0], near[0])!r}? " if near else ""
-    raise UsageError(f"{argument}={name!r}: unknown cost; {hint}known: {', '.join(cost_names())}")
+    raise UsageError(f"{argument}={name!r}: unknown cost; {hint}known: {', '.join(cost_names() + [SOFTMAX_CE])}")

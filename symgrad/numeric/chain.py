@@ -17,7 +17,7 @@ the cost of one evaluation is linear in depth::
   twice the digits, its error estimated from two working precisions).
 
 >>> from symgrad.model.network import Chain
->>> from symgrad.derivation.derivation import derive
+>>> from symgrad.derivation import derive
 >>> d = derive(Chain(depth=2))
 >>> point = {"w_1": "0.5", "b_1": "-0.25", "w_2": "1.5", "b_2": "0.125"}
 >>> inputs = {"a_0": "1", "y": "0"}
@@ -52,7 +52,7 @@ from symgrad.model.activations import MP_MODULES as _MP_MODULES
 from symgrad.model.activations import Activation
 from symgrad.errors import UsageError
 from symgrad.model.activations import without_cancellation as _without_cancellation
-from symgrad.derivation.derivation import Derivation
+from symgrad.derivation import Derivation
 
 __all__ = [
     "DEFAULT_DIGITS",
@@ -183,7 +183,7 @@ def mp_point(d: Derivation, parameters: Mapping, inputs: Mapping) -> dict:
     """Every parameter and input as an mpf at the current mpmath precision.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> mp_point(derive(Chain(depth=1)), {"w_1": 1, "b_1": 0}, {"a_0": "0.1"})
     Traceback (most recent call last):
     ...
@@ -212,9 +212,9 @@ def _output_delta(d: Derivation, module: str, modules=None) -> Callable | None:
     net = d.network
     key = (net.sigma(d.L), net.cost, module)
     if key not in _OUTPUT_DELTA:
-        _, den = sp.fraction(sp.together(d.concrete(d.dC_da)))
+        _, den = sp.fraction(sp.together(d.concrete(d.dC_da())))
         use = d.output_delta_cancels and bool(den.free_symbols)
-        _OUTPUT_DELTA[key] = sp.lambdify([net.a(d.L), net.y], d.output_delta,
+        _OUTPUT_DELTA[key] = sp.lambdify([net.a_(d.L), net.y_()], d.output_delta,
                                          modules=modules or module) if use else None
     return _OUTPUT_DELTA[key]
 
@@ -348,7 +348,7 @@ def mp_forward(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     """z_l and a_l for l = 0..L (``z[0]`` is None) at ``digits`` + 10 guard digits.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> z, a = mp_forward(derive(Chain(depth=1)), {"w_1": 2, "b_1": "-1"}, {"a_0": "0.5", "y": 0})
     >>> z[1], a[1]
     (mpf('0.0'), mpf('0.5'))
@@ -400,7 +400,7 @@ def mp_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     ``digits`` + 10 guard digits.  Decimal strings are read exactly at that precision.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> g = mp_gradients(derive(Chain(depth=1)), {"w_1": 2, "b_1": "-1"}, {"a_0": "0.5", "y": 1})
     >>> g["cost"], g["b_1"], g["w_1"]          # σ'(0) = 1/4, a_1 − y = −1/2
     (mpf('0.125'), mpf('-0.125'), mpf('-0.0625'))
@@ -472,7 +472,7 @@ class NumpyGradients:
     activation's stable NumPy forms; sigmoid with cross-entropy uses δ_L = a_L − y.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> f = compile_numpy(derive(Chain(depth=3)))
     >>> point = {n: np.array([0.5, -2.0]) for n in f.parameter_names}
     >>> cost, G = f.packed(point, {"a_0": 1.0, "y": 0.0})
@@ -647,7 +647,7 @@ def compile_numpy(d: Derivation) -> NumpyGradients:
     layers: building them is linear in depth).  See :class:`NumpyGradients`.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> f = compile_numpy(derive(Chain(depth=2, cost="cross-entropy")))
     >>> g = f({"w_1": 1.0, "b_1": 0.0, "w_2": 1.0, "b_2": 1e4}, {"a_0": 0.0, "y": 0.25})
     >>> float(g["b_2"])                 # δ_L = a_L − y: finite although a_L rounds to 1
@@ -670,7 +670,7 @@ def random_point(d: Derivation, rng, *, scale: float = 1.0, saturate: float = 0.
     ``rng`` is a ``numpy.random.Generator`` or a seed.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> params, inputs = random_point(derive(Chain(depth=2)), 0)
     >>> sorted(params), sorted(inputs)
     (['b_1', 'b_2', 'w_1', 'w_2'], ['a_0', 'y'])
@@ -769,7 +769,7 @@ def finite_differences(f: NumpyGradients, parameters: Mapping, inputs: Mapping, 
     gradient's condition allows: 8 (L + κ) ε |R| is added, κ from ``condition`` where given.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> f = compile_numpy(derive(Chain(depth=2)))
     >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1.0, "y": 0.0}
     >>> e = finite_differences(f, point, inputs)["b_1"]
@@ -882,7 +882,7 @@ def complex_step(f: NumpyGradients, parameters: Mapping, inputs: Mapping, *, nam
     condition estimate where given.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> f = compile_numpy(derive(Chain(depth=2)))
     >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1.0, "y": 0.0}
     >>> e = complex_step(f, point, inputs)["b_1"]
@@ -971,7 +971,7 @@ def reference_gradients(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     up to five times.  Returns ``{name: Estimate}`` with mpf values.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> d = derive(Chain(depth=2))
     >>> point, inputs = {"w_1": 0.5, "b_1": -0.25, "w_2": 1.5, "b_2": 0.125}, {"a_0": 1, "y": 0}
     >>> ref = reference_gradients(d, point, inputs, digits=30)["b_1"]
@@ -1020,7 +1020,7 @@ def condition_estimates(d: Derivation, parameters: Mapping, inputs: Mapping, *,
     evaluation can be expected to reach about κ ε relative accuracy, no better.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> d = derive(Chain(depth=3))
     >>> point = {"w_1": 100.0, "b_1": -50.0, "w_2": 100.0, "b_2": -50.0, "w_3": 100.0, "b_3": -50.0}
     >>> kappa = condition_estimates(d, point, {"a_0": 0.5, "y": 0.0})

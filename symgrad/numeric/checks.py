@@ -22,7 +22,7 @@ For every point and parameter :func:`check` reports
 stayed unresolved.
 
 >>> from symgrad.model.network import Chain
->>> from symgrad.derivation.derivation import derive
+>>> from symgrad.derivation import derive
 >>> report = check(derive(Chain(depth=2)), points=1, digits=30)
 >>> report.passed, [r.status for r in report.results]
 (True, ['pass', 'pass', 'pass', 'pass'])
@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import Derivation
+from symgrad.derivation import Derivation
 from symgrad.numeric.chain import (DEFAULT_DIGITS, EPS, Estimate, NumpyGradients, check_digits,
                       compile_numpy, complex_step, condition_estimates, finite_differences,
                       mp_gradients, random_point, reference_gradients)
@@ -272,7 +272,7 @@ def check_point(d: Derivation, parameters, inputs, *, digits: int = DEFAULT_DIGI
     """Check every gradient (or those in ``names``) of ``d`` at one point.
 
     >>> from symgrad.model.network import Chain
-    >>> from symgrad.derivation.derivation import derive
+    >>> from symgrad.derivation import derive
     >>> d = derive(Chain(depth=1, activation="relu"))
     >>> r = check_point(d, {"w_1": 2, "b_1": -1}, {"a_0": 0.5, "y": 1}, digits=20)
     >>> [(c.parameter, c.status, c.fd_status) for c in r]       # z_1 = 0: the kink

@@ -11,11 +11,11 @@ the network's shapes (W_l is n_l × n_{l-1}, b_l has n_l entries, α_l is a numb
     ∂C/∂W_l = Δ_lᵀ A_{l-1} = Σ_i δ_{l,i} a_{l-1,i}ᵀ,     ∂C/∂b_l = Σ_i δ_{l,i}
 
 The cost is summed over the rows of the batch (C = Σ_i C_i).  Which factors each layer
-carries is read from the :class:`~symgrad.derivation.dense.DenseDerivation` (a linear layer has no σ'
+carries is read from the :class:`~symgrad.derivation.Derivation` (a linear layer has no σ'
 factor; a cancelling output pair such as sigmoid with cross-entropy uses the Derivation's
 cancelled δ_L = a_L − y); σ and σ' are the activations' stable NumPy forms.
 
->>> from symgrad.derivation.dense import Dense
+>>> from symgrad.model.network import Dense, Network
 >>> net = Dense([2, 3, 2])
 >>> params = random_parameters(net, seed=1)
 >>> x, y = random_batch(net, 4, seed=2)
@@ -38,7 +38,9 @@ import sympy as sp
 
 from symgrad.model.activations import Activation
 from symgrad.errors import UsageError
-from symgrad.derivation.dense import Dense, DenseDerivation, Softmax, derive_dense
+from symgrad.model.network import Dense, Network
+from symgrad.derivation import Derivation, derive
+from symgrad.model.activations import Softmax
 
 __all__ = ["random_parameters", "random_batch", "check_parameters", "check_batch", "forward",
            "cost", "gradients", "gradients_mp", "gradients_mp_decimal", "cost_mp", "finite_differences",
@@ -50,6 +52,14 @@ TOLERANCES = {"float64": 1e-12, "finite-differences": 1e-6}
 
 # --- input checks -----------------------------------------------------------------------------
 
+def _is_parameter(net, name) -> bool:
+    try:
+        net.parameter(name)
+    except UsageError:
+        return False
+    return True
+
+
 def check_parameters(net: Dense, params) -> dict:
     """``params`` as float64 arrays of the network's shapes, or a one-line :class:`UsageError`
     naming the array, the shape given and the shape expected."""
@@ -57,6 +67,13 @@ def check_parameters(net: Dense, params) -> dict:
         raise UsageError(f"params={type(params).__name__}: must be a dict with keys "
                          f"{', '.join(net.parameter_names())}")
     names = net.parameter_names()
+    given = {}
+    for key, value in params.items():
+        name = net.canonical(key) if _is_parameter(net, key) else key
+        if name in given:
+            raise UsageError(f"params: {name} given twice (as {key!r} too)")
+        given[name] = value
+    params = given
     missing = [n for n in names if n not in params]
     extra = [n for n in params if n not in names]
     if missing or extra:
@@ -135,7 +152,7 @@ class Plan:
     output_delta: object = None
 
 
-def plan(d: DenseDerivation) -> Plan:
+def plan(d: Derivation) -> Plan:
     """Read the evaluation plan off a derivation."""
     net = d.network
     has = tuple(not isinstance(net.sigma(l), Softmax) and d.sigma_prime(l, 1) != 1
@@ -158,18 +175,18 @@ def plan(d: DenseDerivation) -> Plan:
 
 @lru_cache(maxsize=256)
 def _plan_of(net: Dense) -> Plan:
-    return plan(derive_dense(net))
+    return plan(derive(net))
 
 
 def _as_plan(network_or_derivation) -> Plan:
-    if isinstance(network_or_derivation, DenseDerivation):
+    if isinstance(network_or_derivation, Derivation):
         return plan(network_or_derivation)
-    if isinstance(network_or_derivation, Dense):
+    if isinstance(network_or_derivation, Network):
         return _plan_of(network_or_derivation)
     if isinstance(network_or_derivation, Plan):
         return network_or_derivation
     raise UsageError(f"network={network_or_derivation!r}: must be a Dense network or its "
-                     "DenseDerivation")
+                     "Derivation")
 
 
 # --- float64 ----------------------------------------------------------------------------------
@@ -227,7 +244,7 @@ def forward(net: Dense, params: dict, x, *, checked: bool = False):
     out, a = [], x
     for l in net.layers:
         act = net.sigma(l)
-        z = a @ params[f"W_{l}"].T + params[f"b_{l}"]      # z_l = W_l a_{l-1} + b_l
+        z = a @ params[f"{net.weight_name}_{l}"].T + params[f"b_{l}"]      # z_l = W_l a_{l-1} + b_l
         a = _softmax(z) if isinstance(act, Softmax) else _sigma(act, z, params.get(f"alpha_{l}"))
         out.append((z, a))
     return out
@@ -253,7 +270,7 @@ def _cost(net, params, x, y) -> float:
 def gradients(network, params: dict, x, y) -> dict:
     """∂C/∂θ for every parameter array (same shapes as ``params``), C summed over the batch.
 
-    ``network`` is a :class:`~symgrad.derivation.dense.Dense` network or its derivation."""
+    ``network`` is a :class:`~symgrad.derivation.Dense` network or its derivation."""
     p = _as_plan(network)
     net = p.network
     params = check_parameters(net, params)
@@ -276,7 +293,7 @@ def _backprop(p: Plan, params, x, y) -> dict:
     a = x
     for l in net.layers:
         act = p.activations[l - 1]
-        z = a @ params[f"W_{l}"].T + params[f"b_{l}"]      # z_l = W_l a_{l-1} + b_l
+        z = a @ params[f"{net.weight_name}_{l}"].T + params[f"b_{l}"]      # z_l = W_l a_{l-1} + b_l
         if isinstance(act, Softmax):
             a, prime = _softmax(z), None
         else:
@@ -299,10 +316,10 @@ def _backprop(p: Plan, params, x, y) -> dict:
             # ∂C/∂α_l = Σ_i Σ_j ∂a^l_j/∂α_l ∂C/∂a^l_j
             slope = _slope_function(p.activations[l - 1])(zs[l - 1], params[f"alpha_{l}"])
             grads[f"alpha_{l}"] = np.asarray(float((slope * dC_da).sum()))
-        grads[f"W_{l}"] = delta.T @ a_out[l - 1]         # Σ_i δ_{l,i} a_{l-1,i}ᵀ
+        grads[f"{net.weight_name}_{l}"] = delta.T @ a_out[l - 1]         # Σ_i δ_{l,i} a_{l-1,i}ᵀ
         grads[f"b_{l}"] = delta.sum(axis=0)               # Σ_i δ_{l,i}
         if l > 1:
-            dC_da = delta @ params[f"W_{l}"]              # ∂C/∂a_{l-1} = W_lᵀ δ_l, row by row
+            dC_da = delta @ params[f"{net.weight_name}_{l}"]              # ∂C/∂a_{l-1} = W_lᵀ δ_l, row by row
             prime = primes[l - 2]                         # δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})
             delta = dC_da if prime is None else dC_da * prime
     return {name: grads[name] for name in net.parameter_names()}
@@ -320,7 +337,7 @@ def _mp_forward(net: Dense, P: dict, xs: list):
     for x in xs:
         a, layers = x, []
         for l in net.layers:
-            W, b, act = P[f"W_{l}"], P[f"b_{l}"], net.sigma(l)
+            W, b, act = P[f"{net.weight_name}_{l}"], P[f"b_{l}"], net.sigma(l)
             z = [mpmath.fsum(W[j][k] * a[k] for k in range(len(a))) + b[j]
                  for j in range(len(b))]
             if isinstance(act, Softmax):
@@ -374,11 +391,11 @@ def gradients_mp(network, params: dict, x, y, *, dps: int = 50) -> dict:
     """The reference: the Derivation's recurrence evaluated at ``dps`` digits with the
     activations' and cost's mpmath forms (generated from their SymPy expressions).  Returns
     nested lists of ``mpf`` in the parameters' shapes (W_l as a list of rows)."""
-    if isinstance(network, DenseDerivation):
+    if isinstance(network, Derivation):
         network = network.network
     net = network
-    if not isinstance(net, Dense):
-        raise UsageError(f"network={network!r}: must be a Dense network or its DenseDerivation")
+    if not isinstance(net, Network):
+        raise UsageError(f"network={network!r}: must be a Dense network or its Derivation")
     params = check_parameters(net, params)
     x, y = check_batch(net, x, y)
     with mpmath.workdps(dps):
@@ -391,16 +408,16 @@ def gradients_mp_decimal(network, params: dict, x, y, *, dps: int = 50) -> dict:
     Fractions or ``mpf`` -- at ``dps`` digits, never through a float; the result also holds
     ``"cost"``.  This is what test vectors are computed from.
 
-    >>> from symgrad.derivation.dense import Dense
-    >>> g = gradients_mp_decimal(Dense([1, 1], "linear"), {"W_1": [["0.1"]], "b_1": ["0"]},
+    >>> from symgrad.model.network import Dense
+    >>> g = gradients_mp_decimal(Dense([1, 1], "linear"), {"w_1": [["0.1"]], "b_1": ["0"]},
     ...                          [["3"]], [["0"]], dps=30)
     >>> # z = 0.3 exactly as written, C = z²/2: ∂C/∂w = z a_0 = 0.9, ∂C/∂b = z, C = 0.045
-    >>> [mpmath.nstr(v, 25) for v in (g["W_1"][0][0], g["b_1"][0], g["cost"])]
+    >>> [mpmath.nstr(v, 25) for v in (g["w_1"][0][0], g["b_1"][0], g["cost"])]
     ['0.9', '0.3', '0.045']
     """
-    net = network.network if isinstance(network, DenseDerivation) else network
-    if not isinstance(net, Dense):
-        raise UsageError(f"network={network!r}: must be a Dense network or its DenseDerivation")
+    net = network.network if isinstance(network, Derivation) else network
+    if not isinstance(net, Network):
+        raise UsageError(f"network={network!r}: must be a Dense network or its Derivation")
     with mpmath.workdps(dps):
         def mp(v):   # a decimal string at this precision; ints and Fractions exactly
             if hasattr(v, "denominator") and not isinstance(v, bool):
@@ -444,14 +461,14 @@ def _mp_backprop(net: Dense, P: dict, xs: list, ys: list) -> dict:
                 f = net.sigma(l)
                 slope = [mpmath.diff(lambda al: f.mp(z, al), P[f"alpha_{l}"]) for z in z_l]
                 G[f"alpha_{l}"][0] += mpmath.fsum(s * d for s, d in zip(slope, dC_da))
-            Wg, bg = G[f"W_{l}"], G[f"b_{l}"]
+            Wg, bg = G[f"{net.weight_name}_{l}"], G[f"b_{l}"]
             for j, dj in enumerate(delta):
                 bg[j] += dj                                             # δ^l_j
                 row = Wg[j]
                 for k, ak in enumerate(a_prev):
                     row[k] += ak * dj                                   # a^{l-1}_k δ^l_j
             if l > 1:
-                W = P[f"W_{l}"]
+                W = P[f"{net.weight_name}_{l}"]
                 act = net.sigma(l - 1)
                 # ∂C/∂a^{l-1}_k = Σ_j w^l_{jk} δ^l_j;  δ^{l-1}_k = σ'(z^{l-1}_k) ∂C/∂a^{l-1}_k
                 dC_da = [mpmath.fsum(W[j][k] * delta[j] for j in range(len(delta)))
@@ -569,11 +586,11 @@ def check_dense(d, *, points: int = 3, seed: int = 0, digits: int = 50,
     (parameters by :func:`random_parameters`, a batch by :func:`random_batch` of the
     network's ``samples`` rows unless ``samples`` is given).
 
-    >>> from symgrad.derivation.dense import Dense
+    >>> from symgrad.model.network import Dense
     >>> check_dense(Dense([3, 4, 2], "tanh"), points=1).passed
     True
     """
-    net = d.network if isinstance(d, DenseDerivation) else d
+    net = d.network if isinstance(d, Derivation) else d
     n = samples or net.samples
     rows = []
     for p in range(points):

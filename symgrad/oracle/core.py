@@ -56,8 +56,9 @@ from mpmath import libmp
 from symgrad.model.activations import Activation
 from symgrad.errors import UsageError
 from symgrad.model.costs import Cost
-from symgrad.derivation.dense import Dense, Softmax
-from symgrad.derivation.derivation import Derivation, derive
+from symgrad.model.network import Dense, Network
+from symgrad.model.activations import Softmax
+from symgrad.derivation import Derivation, derive
 from symgrad.numeric.dense import gradients_mp_decimal, random_batch, random_parameters
 from symgrad.model.network import Chain
 from symgrad.numeric.chain import MAX_DIGITS, check_digits, mp_forward, mp_gradients, mp_point, random_point
@@ -146,7 +147,7 @@ def _parse_number(value, place: str) -> mpmath.mpf:
 def _derivation(network) -> Derivation:
     if isinstance(network, Derivation):
         return network
-    if isinstance(network, Chain):
+    if (isinstance(network, Network) and network.is_chain):
         return derive(network)
     raise UsageError(f"network={network!r}: must be a Chain or a Derivation")
 
@@ -539,7 +540,7 @@ def tolerances(ref: Reference, dtype="float64", *, safety: float = SAFETY) -> di
         magnitude = abs(ref.gradients[name])
         if kind == "b":
             total = rho_C + below[l]
-        elif kind == "w":
+        elif kind == "W":
             total = rho_C + below[l] + 2 * u + _ratio(e_a[l - 1], af[l - 1])
             magnitude = min(magnitude, abs(ref.gradients[f"b_{l}"]))
         else:
@@ -798,7 +799,7 @@ def assert_gradients_close(actual, network, parameters: Mapping | None = None,
 
 def describe_network(net) -> dict:
     """The network as a vector file records it: :meth:`Chain.describe` (or
-    :meth:`Dense.describe <symgrad.derivation.dense.Dense.describe>`) plus the expression of every
+    :meth:`Dense.describe <symgrad.derivation.Dense.describe>`) plus the expression of every
     activation and of the cost (custom ones are named by their expression text; a softmax
     output with its cross-entropy has no elementwise expression and is named only).
 
@@ -893,7 +894,7 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
     """A test-vector document: ``count`` random points (seeded), each parameter and input
     rounded to a ``digits``-digit decimal string *first*, then the cost and gradients
     computed from those strings, correct to ``digits`` significant digits.  ``network`` is
-    a Chain, its Derivation or a :class:`~symgrad.derivation.dense.Dense` network (nested lists, see
+    a Chain, its Derivation or a :class:`~symgrad.derivation.Dense` network (nested lists, see
     :func:`_make_dense_vectors`).
 
     >>> doc = make_vectors(Chain(depth=2), count=1, digits=8)
@@ -907,7 +908,7 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
         raise UsageError(f"count={count!r}: must be an integer >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"seed={seed!r}: must be an integer >= 0")
-    if isinstance(network, Dense):
+    if (isinstance(network, Network) and not network.is_chain):
         return _make_dense_vectors(network, count, seed, digits)
     d = _derivation(network)
     net = d.network
@@ -1018,7 +1019,7 @@ def read_vectors(text: str, what: str = "vectors") -> tuple:
         for key in ("inputs", "parameters", "cost", "gradients"):
             if key not in case:
                 raise UsageError(f"{place}: missing {key!r}")
-        if isinstance(net, Dense):
+        if (isinstance(net, Network) and not net.is_chain):
             clean.append(_read_dense_case(net, case, place))
             continue
         clean.append({
@@ -1051,7 +1052,7 @@ def read_results(text: str, net, count: int, what: str = "results") -> list:
         case = _object(case, place)
         if "gradients" not in case:
             raise UsageError(f"{place}: missing 'gradients'")
-        if isinstance(net, Dense):
+        if (isinstance(net, Network) and not net.is_chain):
             row = _arrays(case["gradients"], net, f"{place}.gradients")
         else:
             row = _numbers(case["gradients"], names, f"{place}.gradients")
@@ -1116,7 +1117,7 @@ def verify_results(vectors_text_: str, results_text: str, *, rtol: float | None 
     if rtol is not None and not (isinstance(rtol, numbers.Real) and math.isfinite(rtol)
                                  and rtol >= 0):
         raise UsageError(f"rtol={rtol!r}: must be a finite number >= 0")
-    if isinstance(net, Dense):
+    if (isinstance(net, Network) and not net.is_chain):
         return _verify_dense(net, doc, rows, rtol, dtype)
     d = derive(net)
     digits = doc["digits"]
@@ -1312,7 +1313,7 @@ def _dense_backprop_order(net: Dense) -> list:
     """b_L, W_L, α_L, b_{L-1}, ...: the first disagreement names where an error enters."""
     out = []
     for l in range(net.L, 0, -1):
-        out += [f"b_{l}", f"W_{l}"] + ([f"alpha_{l}"] if net.has_slope(l) else [])
+        out += [f"b_{l}", f"{net.weight_name}_{l}"] + ([f"alpha_{l}"] if net.has_slope(l) else [])
     return out
 
 

@@ -2,11 +2,12 @@
 
 The printers extend :class:`~symgrad.printing.printers.NielsenLatexPrinter` and
 :class:`~symgrad.printing.printers.NielsenTextPrinter` with the matrix objects of
-:mod:`symgrad.derivation.dense`: the Hadamard product ⊙ (``\\odot``), σ'(z_l) applied elementwise,
+:mod:`symgrad.derivation`: the Hadamard product ⊙ (``\\odot``), σ'(z_l) applied elementwise,
 ∇_{a_L} C, softmax and the sum over samples.  Every sub-part is printed by the printer.
 
->>> from symgrad.derivation.dense import Dense, derive_dense
->>> d = derive_dense(Dense([2, 3, 2]))
+>>> from symgrad.model.network import Dense
+>>> from symgrad.derivation import derive
+>>> d = derive(Dense([2, 3, 2]))
 >>> print(latex(d.delta_matrix(1)))
 \\left(W_{2}^{T} \\delta_{2}\\right) \\odot \\sigma'(z_{1})
 >>> print(text(d.delta_matrix(2)))
@@ -21,7 +22,9 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE
 
-from symgrad.derivation.dense import CostGradient, DenseDerivation, Softmax
+from symgrad.derivation.nodes import CostGradient
+from symgrad.derivation import Derivation
+from symgrad.model.activations import Softmax
 from symgrad.printing.printers import NielsenLatexPrinter, NielsenTextPrinter, gradient_lhs
 
 __all__ = ["DenseLatexPrinter", "DenseMatrixLatexPrinter", "DenseTextPrinter", "latex", "text", "dense_equations",
@@ -163,7 +166,7 @@ def _lhs_matrix(name: str):
     return gradient_lhs(name)
 
 
-def dense_equations(d: DenseDerivation, l: int) -> list[tuple]:
+def dense_equations(d: Derivation, l: int) -> list[tuple]:
     """Layer l's equations as (label, lhs, rhs) in display objects: the matrix forms of δ_l,
     ∂C/∂b_l, ∂C/∂W_l (and ∂C/∂α_l), then the component forms with generic indices."""
     net = d.network
@@ -176,7 +179,7 @@ def dense_equations(d: DenseDerivation, l: int) -> list[tuple]:
     return rows
 
 
-def _component_rows(d: DenseDerivation, l: int) -> list[tuple]:
+def _component_rows(d: Derivation, l: int) -> list[tuple]:
     """(symbol, closed form) for δ^l_j and every parameter component of layer l."""
     net = d.network
     samples = [None] if net.samples == 1 else list(net.sample_range)
@@ -214,7 +217,7 @@ def _generic(l: int, L: int, softmax: bool, linear: bool, samples: int) -> dict:
     }
 
 
-def dense_derivation_json(d: DenseDerivation, proofs: dict | None = None, *,
+def dense_derivation_json(d: Derivation, proofs: dict | None = None, *,
                           explicit_limit: int = 5000) -> dict:
     """The JSON object of ``symgrad derive --widths ... --format json``: per layer the matrix
     forms and the component forms (generic, and every component written out while the
@@ -254,7 +257,7 @@ def dense_derivation_json(d: DenseDerivation, proofs: dict | None = None, *,
     }
 
 
-def _rows(d: DenseDerivation, printer) -> list[str]:
+def _rows(d: Derivation, printer) -> list[str]:
     out = []
     for l in range(d.L, 0, -1):
         for _, lhs, rhs in dense_equations(d, l):
@@ -262,7 +265,7 @@ def _rows(d: DenseDerivation, printer) -> list[str]:
     return out
 
 
-def text_dense_derivation(d: DenseDerivation) -> str:
+def text_dense_derivation(d: Derivation) -> str:
     """The forward pass, the four equations per layer and the generic component forms."""
     net = d.network
     lines = [repr(net), ""]
@@ -278,7 +281,7 @@ def text_dense_derivation(d: DenseDerivation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def latex_dense_derivation(d: DenseDerivation) -> str:
+def latex_dense_derivation(d: Derivation) -> str:
     """The matrix forms as one LaTeX ``align*`` block."""
     rows = []
     for l in range(d.L, 0, -1):
@@ -287,7 +290,7 @@ def latex_dense_derivation(d: DenseDerivation) -> str:
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
 
-def markdown_dense_derivation(d: DenseDerivation) -> str:
+def markdown_dense_derivation(d: Derivation) -> str:
     """Markdown with ``$$`` display math: forward pass, matrix forms, component forms."""
     net = d.network
     out = [f"# Gradients of `{net!r}`", "", "## Forward pass", ""]

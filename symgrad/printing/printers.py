@@ -33,7 +33,7 @@ from sympy.printing.str import StrPrinter
 
 from symgrad.model.activations import ACTIVATIONS
 from symgrad.errors import UsageError
-from symgrad.derivation.derivation import Derivation, OrderedProduct
+from symgrad.derivation import Derivation, OrderedProduct
 from symgrad.model.network import layer_function
 
 __all__ = [
@@ -387,7 +387,7 @@ def text_derivation(d: Derivation, form: str = "expanded") -> str:
                   + "   (each gradient in terms of the next layer's δ)", ""]
     lines += [text_gradient(d, p, form=form) for p in d.parameter_names()]
     lines.append("")
-    lines.append(_equation(printer, d.dC_da, d.concrete(d.dC_da), " = ")
+    lines.append(_equation(printer, d.dC_da(), d.concrete(d.dC_da()), " = ")
                  + f"   ({net.cost.description})")
     # each activation's local factors, written for a generic layer l
     z_l, a_l, alpha_l = (sp.Symbol(f"{s}_l", real=True) for s in ("z", "a", "alpha"))
@@ -414,7 +414,7 @@ def latex_derivation(d: Derivation, form: str = "expanded") -> str:
     rows = [_equation(p, *_delta_definition(), " &= ")] if form == "recurrence" else []
     rows += [_equation(p, gradient_lhs(q), _display(d, q, False, form), " &= ")
              for q in d.parameter_names()]
-    rows.append(_equation(p, d.dC_da, d.concrete(d.dC_da), " &= "))
+    rows.append(_equation(p, d.dC_da(), d.concrete(d.dC_da()), " &= "))
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
 
@@ -427,7 +427,7 @@ def markdown_derivation(d: Derivation, form: str = "expanded") -> str:
         out += ["$$", _equation(p, *_delta_definition(), " = "), "$$", ""]
     for q in d.parameter_names():
         out += ["$$", _equation(p, gradient_lhs(q), _display(d, q, False, form), " = "), "$$", ""]
-    out += ["$$", _equation(p, d.dC_da, d.concrete(d.dC_da), " = "), "$$", ""]
+    out += ["$$", _equation(p, d.dC_da(), d.concrete(d.dC_da()), " = "), "$$", ""]
     return "\n".join(out)
 
 
@@ -540,7 +540,7 @@ def _closed_form_rows(d: Derivation, printer) -> list[str]:
     rows = []
     for q in d.parameter_names():
         rows += latex_rows(printer, (gradient_lhs(q), d.closed_form(q)), ("=",), width=80)
-    rows += latex_rows(printer, (d.dC_da, d.concrete(d.dC_da)), ("=",), width=80)
+    rows += latex_rows(printer, (d.dC_da(), d.concrete(d.dC_da())), ("=",), width=80)
     return rows
 
 

@@ -33,7 +33,7 @@ import sympy as sp
 from symgrad.model.activations import Activation, get_activation
 from symgrad.errors import UsageError
 from symgrad.model.costs import Cost, get_cost
-from symgrad.derivation.derivation import Derivation, delta_symbol
+from symgrad.derivation import Derivation, delta_symbol
 from symgrad.model.network import Chain, cost_function
 
 __all__ = ["Proof", "prove_chain", "prove_activation", "prove_cost", "prove_all",
@@ -123,11 +123,11 @@ class _Engine:
         self.net, self.se = net, se
         L = net.depth
         sym = lambda s: se.Symbol(s.name)  # noqa: E731
-        self.w = [None] + [sym(net.w(l)) for l in net.layers]
-        self.b = [None] + [sym(net.b(l)) for l in net.layers]
+        self.w = [None] + [sym(net.w_(l)) for l in net.layers]
+        self.b = [None] + [sym(net.b_(l)) for l in net.layers]
         self.alpha = [None] + [sym(net.alpha(l)) if net.has_slope(l) else None
                                for l in net.layers]
-        self.a = [sym(net.a(0))]
+        self.a = [sym(net.a_(0))]
         self.z = [None]
         for l in range(1, L + 1):
             self.z.append(self.w[l] * self.a[l - 1] + self.b[l])  # z_l = w_l a_{l-1} + b_l
@@ -146,7 +146,7 @@ class _Engine:
 
     def parameter(self, name: str):
         kind, l = self.net.parameter(name)
-        return {"b": self.b, "w": self.w, "alpha": self.alpha}[kind][l]
+        return {"b": self.b, "W": self.w, "alpha": self.alpha}[kind][l]
 
     def factor(self, f):
         """The engine object a display factor stands for; None if it is not one."""
@@ -174,12 +174,12 @@ class _Engine:
             return None
         if isinstance(f, sp.Derivative) and len(f.variables) == 1:
             inner, var = f.expr, f.variables[0]
-            if inner == cost_function(net.a(net.depth)) and var == net.a(net.depth):
+            if inner == cost_function(net.a_(net.depth)) and var == net.a_(net.depth):
                 return self.dC_da
             l = _layer_of(inner.args[0]) if inner.args else None
-            if l is not None and 1 <= l <= net.depth and inner.args[0] == net.z(l) and \
+            if l is not None and 1 <= l <= net.depth and inner.args[0] == net.z_(l) and \
                     inner.func.__name__ == net.sigma(l).name:
-                if var == net.z(l) and not net.sigma(l).is_linear:
+                if var == net.z_(l) and not net.sigma(l).is_linear:
                     return self.sigma_prime[l]
                 if net.has_slope(l) and var == net.alpha(l):
                     return self.a[l].diff(self.alpha[l])
@@ -268,17 +268,17 @@ def _prove_inductive(d: Derivation, se):
             checks.append((outer.diff(alpha), a_l.diff(alpha) * dG))
         # the Derivation's step says the same: δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}
         # (∂C/∂a_L at the output), with σ_l'(z_l) layer l's own derivative
-        sp_l = d.sigma_prime[l - 1]
-        rest = (net.w(l + 1), delta_symbol(l + 1)) if l < L else (d.dC_da,)
+        sp_l = d.sigma_primes[l - 1]
+        rest = (net.w_(l + 1), delta_symbol(l + 1)) if l < L else (d.dC_da(),)
         step_ok = d.recurrence[l - 1] == (sp_l,) + rest and _is_sigma_prime(net, l, sp_l)
         # and the closed forms are the recurrence unrolled
         b_factors = d.factors(f"b_{l}")
         unrolled = tuple(f for f in (sp_l,) + (rest[:1] + d.factors(f"b_{l + 1}")
                                               if l < L else rest) if f is not sp.S.One)
-        forms_ok = b_factors == unrolled and d.factors(f"w_{l}") == (net.a(l - 1),) + b_factors
+        forms_ok = b_factors == unrolled and d.factors(f"w_{l}") == (net.a_(l - 1),) + b_factors
         if alpha is not None:
             forms_ok = forms_ok and d.factors(f"alpha_{l}") == \
-                (d.slope_factor[l],) + tuple(f for f in d.dC_da_layer(l) if f is not sp.S.One)
+                (d.slope_factor(l),) + tuple(f for f in d.dC_da_layer(l) if f is not sp.S.One)
         ok = step_ok and forms_ok and all(_same(x, y, se) for x, y in checks)
         names = [f"b_{l}", f"w_{l}"] + ([f"alpha_{l}"] if alpha is not None else [])
         params += names
@@ -291,8 +291,8 @@ def _is_sigma_prime(net: Chain, l: int, f) -> bool:
     """f is σ_l'(z_l): layer l's activation differentiated at z_l (1 for a linear layer)."""
     if net.sigma(l).is_linear:
         return f == 1
-    return isinstance(f, sp.Derivative) and f.variables == (net.z(l),) and \
-        f.expr.func.__name__ == net.sigma(l).name and f.expr.args[0] == net.z(l)
+    return isinstance(f, sp.Derivative) and f.variables == (net.z_(l),) and \
+        f.expr.func.__name__ == net.sigma(l).name and f.expr.args[0] == net.z_(l)
 
 
 # --- activations and costs -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Proofs that the four backpropagation equations of a dense network are right.
 
 :func:`prove_dense` -- component by component, every closed form of a
-:class:`~symgrad.derivation.dense.DenseDerivation` equals the derivative a computer-algebra engine
+:class:`~symgrad.derivation.Derivation` equals the derivative a computer-algebra engine
 (SymEngine, or SymPy) takes of the *fully composed* cost C = Σ_i Σ_j c(a^L_{j,i}, y_{j,i}),
 with every layer's activation an undefined function σ_l (applied to each neuron) and the
 elementwise cost an undefined function c.  The identity then holds for every
@@ -15,8 +15,9 @@ The closed forms are read from the Derivation (its recurrence δ^l_j in terms of
 and ∂C/∂w^l_{jk} = a^{l-1}_k δ^l_j), converted term by term into the engine's objects: they
 are never re-derived here.
 
->>> from symgrad.derivation.dense import Dense, derive_dense
->>> p = prove_dense(derive_dense(Dense([2, 3, 2])))
+>>> from symgrad.model.network import Dense
+>>> from symgrad.derivation import derive
+>>> p = prove_dense(derive(Dense([2, 3, 2])))
 >>> p.verified, p.method, len(p.parameters)
 (True, 'composed', 17)
 
@@ -33,8 +34,10 @@ import sympy as sp
 
 from symgrad.model.activations import Activation
 from symgrad.errors import UsageError
-from symgrad.derivation.dense import Dense, DenseDerivation, Softmax
-from symgrad.derivation.derivation import OrderedProduct
+from symgrad.model.network import Dense
+from symgrad.derivation import Derivation
+from symgrad.model.activations import Softmax
+from symgrad.derivation import OrderedProduct
 from symgrad.prove.chain import Proof, _engine, _recursion_limit, prove_activation, prove_cost
 
 __all__ = ["prove_dense", "prove_dense_all", "spot_check", "DENSE_COMPOSED_LIMIT"]
@@ -89,7 +92,7 @@ def _other_factor(product, known, se):
 class _Composed:
     """The composed network in the engine's objects, for one derivation."""
 
-    def __init__(self, d: DenseDerivation, se):
+    def __init__(self, d: Derivation, se):
         self.d, self.se = d, se
         net = d.network
         S = se.Symbol
@@ -173,15 +176,15 @@ def _same(x, y, se) -> bool:
     return x == y or se.expand(x - y) == 0
 
 
-def prove_dense(d: DenseDerivation, *, engine: str = "symengine", scale: float = 1) -> Proof:
+def prove_dense(d: Derivation, *, engine: str = "symengine", scale: float = 1) -> Proof:
     """Prove every component of every closed form of ``d`` equal to the engine's derivative
     of the composed cost, for arbitrary differentiable activations and elementwise cost.
 
     ``scale`` multiplies each closed form before the comparison: with ``scale != 1`` the proof
     must fail (the tests use it to show that the proof can fail).
     """
-    if not isinstance(d, DenseDerivation):
-        raise UsageError(f"derivation={d!r}: must be a DenseDerivation")
+    if not isinstance(d, Derivation):
+        raise UsageError(f"derivation={d!r}: must be a Derivation")
     se = _engine(engine)
     net = d.network
     start = time.perf_counter()
@@ -210,7 +213,7 @@ def prove_dense(d: DenseDerivation, *, engine: str = "symengine", scale: float =
                "δ^l_j = σ_l'(z^l_j) Σ_k w^(l+1)_kj δ^(l+1)_k and ∂C/∂w^l_jk = a^(l-1)_k δ^l_j")
 
 
-def prove_dense_all(d: DenseDerivation, **kwargs) -> dict[str, Proof]:
+def prove_dense_all(d: Derivation, **kwargs) -> dict[str, Proof]:
     """Every proof a dense derivation rests on: the structural identity, each activation
     it uses, its elementwise cost."""
     out = {"dense": prove_dense(d, **kwargs)}
@@ -286,15 +289,16 @@ def _composed_concrete(net: Dense, point: dict, prec: int):
     return sp.Add(*terms), values
 
 
-def spot_check(d: DenseDerivation, *, seed: int = 0, digits: int = 30, scale=1) -> Proof:
+def spot_check(d: Derivation, *, seed: int = 0, digits: int = 30, scale=1) -> Proof:
     """SymEngine's derivative of the concrete composed cost (real activations and cost, built
     in SymPy) against the Derivation's concrete closed form, both evaluated at one exact
     point (rationals k/64, evaluated with ``digits`` + 15 digits) for every component.  Not a proof for all inputs: a check at one
     point, with a softmax output's targets one-hot.  ``scale`` multiplies the closed forms
     (``scale=1.001`` must fail).
 
-    >>> from symgrad.derivation.dense import Dense, derive_dense
-    >>> spot_check(derive_dense(Dense([2, 2, 1], activations="tanh"))).verified
+    >>> from symgrad.model.network import Dense
+    >>> from symgrad.derivation import derive
+    >>> spot_check(derive(Dense([2, 2, 1], activations="tanh"))).verified
     True
     """
     net = d.network
