@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NotUnderstood, ShapeMismatch
-from .instance import EXACT_FUNCTIONS, NETWORK_FUNCTIONS
+from .functions import EXACT_FUNCTIONS, NETWORK_FUNCTIONS
 from .sir import (Abs, ActFn, Apply, BigProd, BigSum, Cases, Diag, Div, Grad, Had, Norm, Num,
                   Partial, Pow, Prod, Qty, RealSpace, Rel, S, Sum, Transpose, Var, walk)
 

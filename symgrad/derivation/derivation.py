@@ -250,15 +250,6 @@ class Derivation(ChainView):
         return expr.replace(lambda e: isinstance(e, sp.Derivative),
                             lambda e: self._closed(e, in_a))
 
-    # -- Jupyter (printing is imported here, never at module level: it reads the derivation)
-    def _repr_latex_(self) -> str:
-        from symgrad.printing.printers import repr_latex
-        return repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symgrad.printing.printers import repr_markdown
-        return repr_markdown(self)
-
 
 def _renamed(symbol: sp.Symbol, head: str) -> sp.Symbol:
     # z_3 -> a_3, z^2_1,4 -> a^2_1,4 (the same layer, unit and sample)

@@ -33,6 +33,7 @@ from typing import Callable, Mapping
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symgrad.errors import UsageError
 from sympy.codegen.cfunctions import log1p
@@ -40,6 +41,7 @@ from sympy.codegen.cfunctions import log1p
 __all__ = [
     "Softmax",
     "SOFTMAX",
+    "SoftmaxOf",
     "Activation",
     "ACTIVATIONS",
     "ALIASES",
@@ -427,6 +429,20 @@ class Softmax:
 
 #: the one softmax output layer
 SOFTMAX = Softmax()
+
+
+class SoftmaxOf(MatrixExpr):
+    """softmax(z_L) = exp(z_L) / Σ_m exp(z^L_m), the (not elementwise) softmax of a column."""
+
+    def __new__(cls, z):
+        return sp.Basic.__new__(cls, z)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _sympystr(self, printer):
+        return f"softmax({printer._print(self.args[0])})"
 
 
 def activation_names() -> list[str]:

@@ -30,11 +30,11 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symgrad.errors import UsageError
-from symgrad.model.activations import SOFTMAX, Activation, Softmax, get_activation
+from symgrad.model.activations import SOFTMAX, Activation, Softmax, SoftmaxOf, get_activation
 from symgrad.model.costs import SOFTMAX_CE, get_cost
 
 __all__ = ["Network", "Chain", "Dense", "MAX_DEPTH", "MAX_WIDTH", "MAX_SAMPLES", "check_depth",
-           "check_widths", "check_samples", "layer_function", "cost_function", "SoftmaxOf"]
+           "check_widths", "check_samples", "layer_function", "cost_function"]
 
 #: deeper than this is refused as absurd: a derivation's printed form grows as L²
 MAX_DEPTH = 100_000
@@ -128,20 +128,6 @@ def _name(a) -> str:
 
 def _sym(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
-
-
-class SoftmaxOf(sp.matrices.expressions.MatrixExpr):
-    """softmax(z_L) = exp(z_L) / Σ_m exp(z^L_m), the (not elementwise) softmax of a column."""
-
-    def __new__(cls, z):
-        return sp.Basic.__new__(cls, z)
-
-    @property
-    def shape(self):
-        return self.args[0].shape
-
-    def _sympystr(self, printer):
-        return f"softmax({printer._print(self.args[0])})"
 
 
 def _resolve_activations(acts, L: int, widths: tuple, softmax: bool) -> tuple:
