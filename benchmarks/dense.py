@@ -3,7 +3,7 @@
     python3 benchmarks/dense.py
 
 1. Gradients of all parameters of Nielsen's MNIST network, widths [784, 30, 30, 10],
-   sigmoid and the quadratic cost, on a batch of 100 samples: ``symgrad.numeric.dense.gradients``
+   sigmoid and the quadratic cost, on a batch of 100 samples: ``symgrad.numeric.gradients``
    (its plan read from the Derivation, the stable activation forms) against a hand-written
    vectorized NumPy backprop (Nielsen's formulas, plain 1/(1 + e^{-z})).  Both are checked to
    agree, then timed (best of several repeats of many calls).  Target: within 1.5×.
@@ -29,8 +29,8 @@ import numpy as np  # noqa: E402
 
 from symgrad.model.network import Dense
 from symgrad.derivation import derive
-from symgrad.numeric.dense import gradients, random_batch, random_parameters  # noqa: E402
-from symgrad.prove.dense import prove_dense_all, spot_check  # noqa: E402
+from symgrad.numeric import gradients, random_batch, random_parameters  # noqa: E402
+from symgrad.prove import prove_all as prove_dense_all, spot_check  # noqa: E402
 
 __all__ = ["main", "hand_written_backprop"]
 
@@ -84,7 +84,7 @@ def main() -> None:
           f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'library default')}")
     print(f"{'implementation':<34} {'ms/call':>9} {'ratio':>6}")
     print(f"{'hand-written NumPy backprop':<34} {t_hand * 1e3:9.3f} {1.0:6.2f}")
-    print(f"{'symgrad.numeric.dense.gradients':<34} {t_ours * 1e3:9.3f} {t_ours / t_hand:6.2f}")
+    print(f"{'symgrad.numeric.gradients':<34} {t_ours * 1e3:9.3f} {t_ours / t_hand:6.2f}")
     print(f"largest difference between the two: {worst:.2e} (target ratio: within 1.5x)")
     print()
     t0 = time.perf_counter()

@@ -6,10 +6,12 @@
 Columns:
   derive       derive(Chain(L)): the recurrence, every closed form available (linear)
   expand all   materialising the ordered factor tuple of all 2L closed forms (O(L^2))
-  prove        prove_chain: composed (L <= 150) or inductive, with SymEngine
+  prove        symgrad.prove.prove: composed (L <= 32) or inductive, with SymEngine
   sympy diff   SymPy's sympy.diff of the fully composed concrete sigmoid cost with
                respect to b_1 (one parameter of the 2L), for depths where it finishes
                within a minute; the ratio is sympy diff / derive.
+
+Printing (templates against SymPy's printer per form) is timed by benchmarks/printing.py.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import time
 import sympy as sp
 
 from symgrad import Chain, derive
-from symgrad.prove.chain import prove_chain
+from symgrad.prove import prove
 
 
 def timed(fn, *args, **kwargs):
@@ -64,12 +66,12 @@ def main() -> None:
         else:
             expand = f"{'(skipped)':>13} {'':>10}"
         if L <= 1000:
-            proof, t_prove = timed(prove_chain, d)
+            proof, t_prove = timed(prove, d)
             assert proof.verified
-            prove = f"{t_prove:9.3f} {proof.method:>10}"
+            proved = f"{t_prove:9.3f} {proof.method:>10}"
         else:
-            prove = f"{'(skipped)':>9} {'':>10}"
-        print(f"{L:6d} {t_derive:10.4f} {expand} {prove}", flush=True)
+            proved = f"{'(skipped)':>9} {'':>10}"
+        print(f"{L:6d} {t_derive:10.4f} {expand} {proved}", flush=True)
 
     print()
     print(f"{'depth':>6} {'sympy diff s':>13} {'derive s':>10} {'ratio':>10}")

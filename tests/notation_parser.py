@@ -146,6 +146,8 @@ class NotationParser:
             return sp.exp(self.group())
         if t == r"\prod":
             return self.product()
+        if t in (r"\max", r"\min"):
+            return self.extremum()
         if t == r"\ln":
             self.take()
             return sp.log(self.group())
@@ -183,6 +185,22 @@ class NotationParser:
         hi = self.group() if self.peek() == "{" else sp.Integer(self.take())
         body = self.power()
         return sp.Product(body, (var, lo, hi))
+
+    def extremum(self) -> sp.Expr:
+        """``\\max(a, b)`` or ``\\max\\left(a, b\\right)`` (and ``\\min``)."""
+        f = sp.Max if self.take() == r"\max" else sp.Min
+        sized = self.peek() == r"\left"
+        if sized:
+            self.take()
+        self.take("(")
+        args = [self.expr()]
+        while self.peek() == ",":
+            self.take()
+            args.append(self.expr())
+        if sized:
+            self.take(r"\right")
+        self.take(")")
+        return f(*args)
 
     def cases(self) -> sp.Expr:
         self.take(r"\begin")
@@ -358,7 +376,6 @@ _RELATION_NAMES = {"=": "=", r"\leq": "<=", "<": "<"}
 def check_document(text: str, fmt: str, d, notation: str = "nielsen") -> list[str]:
     """Every aligned formula of a lecture document parsed back and compared, whole, with the
     derivation's step it was printed from; returns the problems (empty when all agree)."""
-    from symgrad.derivation import Derivation
     from symgrad.lecture.steps import dense_steps, derivation_steps
     dense = not d.network.is_chain
     steps = dense_steps(d) if dense else derivation_steps(d)

@@ -1,15 +1,17 @@
-"""The chain network, its closed forms and their proofs (shared/REFERENCE.md §1)."""
+"""The closed forms and their proofs (shared/REFERENCE.md §1): the reference formulas, the
+concrete forms against SymPy's own derivative, and the one proof engine -- composed and
+inductive, chain and dense -- including the derivations it must refuse."""
 import dataclasses
-import json
 
-import mpmath
 import pytest
 import sympy as sp
 
-from symgrad import Chain, UsageError, activation_names, cost_names, derive
-from symgrad.cli.main import main
-from symgrad.printing.printers import latex_gradient, text_gradient
-from symgrad.prove.chain import prove_activation, prove_chain, prove_cost
+from symgrad import Chain, Dense, UsageError, activation_names, cost_names, derive
+from symgrad.printing import EXPLICIT_LIMIT, latex_gradient, text_gradient
+from symgrad.prove import (COMPONENT_LIMIT, proof_network, prove, prove_activation, prove_all,
+                           prove_cost)
+from symgrad.prove.inductive import lemma_holds, representative_layer
+from symgrad.prove.statement import Statement
 
 # --- the eight formulas of REFERENCE.md §1, exactly ---------------------------------------
 
@@ -74,17 +76,8 @@ def test_recurrence_is_linear_and_expands_to_the_product():
     d = derive(Chain(depth=6))
     assert d.recurrence[2] == (d.sigma_primes[2], sp.Symbol("w_4", real=True),
                                sp.Symbol("delta_4", real=True))
-    assert d.factors("b_3") == (d.sigma_primes[2],) + d.factors("b_4")[0:0] + \
-        (sp.Symbol("w_4", real=True),) + d.factors("b_4")
+    assert d.factors("b_3") == (d.sigma_primes[2], sp.Symbol("w_4", real=True)) + d.factors("b_4")
     assert d.recurrence_form("w_3").args[0] == sp.Symbol("a_2", real=True)
-
-
-def test_gradient_in_terms_of_outputs():
-    net = Chain(depth=2)
-    d = derive(net)
-    a1, a2, w2, y = net.a_(1), net.a_(2), net.w_(2), net.y_()
-    assert sp.expand(d.gradient("b_1", concrete="a") -
-                     a1 * (1 - a1) * w2 * a2 * (1 - a2) * (a2 - y)) == 0
 
 
 def test_sigmoid_with_cross_entropy_cancels():
@@ -94,62 +87,59 @@ def test_sigmoid_with_cross_entropy_cancels():
     assert not derive(Chain(depth=3, activation="tanh", cost="cross-entropy")).output_delta_cancels
 
 
-# --- every activation and cost: the closed form against SymPy's derivative ----------------
+# --- the concrete closed forms against SymPy's own derivative ---------------------------------
 
-def _mp(expr, point):
-    """expr at the point with mpmath (50 digits): SymPy's expression, evaluated fast."""
-    symbols = sorted(point, key=str)
-    try:
-        f = sp.lambdify(symbols, expr, modules="mpmath")
-    except KeyError:  # an unreachable Piecewise branch holds zoo (log 0): let SymPy pick
-        return mpmath.mpf(sp.N(expr.subs(point), 50))
-    return f(*[mpmath.mpf(point[s].p) / point[s].q for s in symbols])
+R = sp.Rational
 
 
-def _composed_value(net, point):
-    """SymPy's own derivative of the composed cost (no closed form involved)."""
-    C = net.composed_cost()
-    return {name: _mp(sp.diff(C, sp.Symbol(name, real=True)), point)
-            for name in net.parameter_names()}, C
+def _active(expr, point):
+    """Each Piecewise of ``expr`` replaced by its branch that holds at ``point`` (no kink)."""
+    def branch(*pairs):
+        return next(e for e, c in pairs if c == sp.true or bool(c.xreplace(point)))
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: branch(*e.args))
 
 
-def _forward_point(net, point):
-    """z_l and a_l at the point, exactly, for substituting into the closed forms."""
-    values = dict(point)
-    a = point[net.a_(0)]
+@pytest.mark.parametrize("activation, cost", [(a, "quadratic") for a in activation_names()]
+                         + [("sigmoid", c) for c in cost_names() if c != "quadratic"])
+def test_concrete_closed_forms_equal_sympy_diff_of_the_composed_cost(activation, cost):
+    """Two layers at an exact point with z_1 < 0 (the left branch of a kinked activation; the
+    right one at z_2 where it has a kink) and 0 < a_2 < 1 (inside cross-entropy's domain):
+    SymPy differentiates the concrete
+    composed cost, the closed form is evaluated in z and in the outputs a, 30 digits agree.
+    The chain rule itself is proven for every activation and cost below; this checks that
+    each activation's and cost's formula is put in the right place."""
+    net = Chain(depth=2, activation=activation, cost=cost)
+    d = derive(net)
+    point = {net.a_(0): R(3, 10), net.y_(): R(7, 10), net.w_(1): R(9, 10), net.b_(1): R(-2, 5),
+             net.w_(2): R(-6, 5), net.b_(2): R(1, 2), net.alpha(1): R(1, 5), net.alpha(2): R(1, 5)}
+    values, a = dict(point), point[net.a_(0)]
     for l in net.layers:
         z = point[net.w_(l)] * a + point[net.b_(l)]
-        a = net.sigma(l)(z, point.get(net.alpha(l)))
+        a = net.sigma(l)(z, point[net.alpha(l)])
         values[net.z_(l)], values[net.a_(l)] = z, a
-    return values
+    assert sp.N(values[net.z_(1)]) < 0 and 0 < sp.N(a) < 1
+    assert net.sigma(1).kink is None or sp.N(values[net.z_(2)]) > 0
+    cost_at = _active(net.composed_cost(), point)
+    for name in ("b_1",) + (("alpha_1",) if net.has_slope(1) else ()):   # every factor
+        truth = sp.diff(cost_at, net.components(name)[0][1]).xreplace(point).evalf(30)
+        for concrete in (True, "a"):
+            ours = d.gradient(name, concrete=concrete).xreplace(values).evalf(30)
+            assert abs(truth - ours) <= 1e-25 * (1 + abs(truth)), (name, concrete)
 
 
-@pytest.mark.parametrize("activation", activation_names())
-@pytest.mark.parametrize("cost", cost_names())
-def test_closed_form_equals_sympy_diff_of_composed_cost(activation, cost):
-    net = Chain(depth=3, activation=activation, cost=cost)
+def test_a_misplaced_formula_is_caught_by_that_check():
+    """σ'(z_2) where σ'(z_1) belongs changes the value: the check above can fail."""
+    net = Chain(depth=2, activation="tanh")
     d = derive(net)
-    R = sp.Rational
-    point = {net.a_(0): R(3, 10), net.y_(): R(7, 10),
-             net.w_(1): R(9, 10), net.b_(1): R(-1, 5), net.w_(2): R(-6, 5), net.b_(2): R(1, 10),
-             net.w_(3): R(4, 5), net.b_(3): R(-3, 10)}
-    if activation in ("relu", "leaky_relu", "prelu", "elu", "selu", "linear"):
-        point[net.b_(2)] = R(13, 10)  # keep z_2 and z_3 away from the kink and a_3 in (0, 1)
-    if activation in ("tanh", "silu", "gelu"):
-        point[net.b_(3)] = R(1, 2)  # a_3 in (0, 1), where cross-entropy is defined
+    point = {net.a_(0): R(3, 10), net.y_(): R(7, 10), net.w_(1): R(9, 10), net.b_(1): R(-2, 5),
+             net.w_(2): R(-6, 5), net.b_(2): R(1, 2)}
+    truth = sp.diff(net.composed_cost(), net.b_(1)).xreplace(point).evalf(30)
+    wrong = d.sigma_primes[1] * d.repeated_factor(2)[0] * d.sigma_primes[1] * d.dC_da()
+    values, a = dict(point), point[net.a_(0)]
     for l in net.layers:
-        point[net.alpha(l)] = R(1, 5)
-    values = _forward_point(net, point)
-    assert 0 < sp.N(values[net.a_(3)], 30) < 1  # the point is inside cross-entropy's domain
-    with mpmath.workdps(50):
-        direct, _ = _composed_value(net, point)
-        forward = {s: _mp(v, point) for s, v in values.items()}
-        for name in net.parameter_names():
-            closed = d.gradient(name, concrete=True)
-            f = sp.lambdify(sorted(forward, key=str), closed, modules="mpmath")
-            got = f(*[forward[s] for s in sorted(forward, key=str)])
-            expected = direct[name]
-            assert abs(got - expected) <= mpmath.mpf("1e-40") * (1 + abs(expected)), name
+        values[net.z_(l)] = point[net.w_(l)] * a + point[net.b_(l)]
+        a = values[net.a_(l)] = net.sigma(l)(values[net.z_(l)])
+    assert abs(d.concrete(wrong).xreplace(values).evalf(30) - truth) > 1e-3
 
 
 @pytest.mark.parametrize("activation", activation_names())
@@ -167,7 +157,7 @@ def test_a_wrong_activation_derivative_is_not_proven():
     from symgrad.model.activations import ACTIVATIONS
     sig = ACTIVATIONS["sigmoid"]
     wrong = dataclasses.replace(sig, name="wrong_sigmoid",
-                                derivative_expression=sig.derivative_expression * sp.Rational(1001, 1000))
+                                derivative_expression=sig.derivative_expression * R(1001, 1000))
     assert not prove_activation(wrong).verified
     off_by_a = dataclasses.replace(sig, name="wrong_in_a",
                                    derivative_in_a_expression=sp.Symbol("a", real=True) ** 2)
@@ -179,57 +169,140 @@ def test_kinks_state_their_convention():
         assert "(0) =" in prove_activation(name).detail
 
 
-# --- the generic proof --------------------------------------------------------------------
+# --- one engine: composed and inductive, chains and dense networks -------------------------------
 
-@pytest.mark.parametrize("engine", ["sympy", "symengine"])
-@pytest.mark.parametrize("activation", [
-    "sigmoid", "prelu", ["sigmoid", "prelu", "tanh", "linear"], ["relu", "linear", "gelu", "silu"]])
-def test_generic_proof_every_parameter(engine, activation):
-    net = Chain(depth=4, activation=activation)
-    p = prove_chain(derive(net), engine=engine, method="composed")
-    assert p.verified and p.failures == ()
-    assert list(p.parameters) == net.parameter_names()
-    q = prove_chain(derive(net), engine=engine, method="inductive")
-    assert q.verified and sorted(q.parameters) == sorted(net.parameter_names())
+NETWORKS = [Chain(depth=4), Chain(depth=4, activation=["sigmoid", "prelu", "tanh", "linear"]),
+            Chain(depth=3, activation=["relu", "gelu", "silu"], cost="cross-entropy"),
+            Dense([2, 3, 2]), Dense([3, 2, 2, 1], ["tanh", "prelu", "linear"], "sse", samples=2),
+            Dense([2, 3, 3], "tanh", "softmax-cross-entropy", samples=2)]
 
 
-def corrupted(d, **parts):
-    """A fresh derivation of the same network whose cached parts (``sigma_primes``, ``tail``)
-    are replaced before anything reads them: what a bug in the derivation would produce."""
-    broken = derive(d.network)
+@pytest.mark.parametrize("net", NETWORKS, ids=repr)
+@pytest.mark.parametrize("method", ["composed", "inductive"])
+def test_every_closed_form_is_proven_by_both_methods(net, method):
+    d = derive(net)
+    for form in ("expanded", "recurrence"):
+        p = prove(d, method=method, form=form)
+        assert p.verified and p.failures == () and p.method == method
+        components = sum(len(net.components(n)) for n in net.parameter_names())
+        assert len(p.parameters) == (len(net.parameter_names()) if net.is_chain else components)
+
+
+def test_the_sympy_engine_proves_the_same():
+    d = derive(Chain(depth=3, activation=["sigmoid", "prelu", "linear"]))
+    for method in ("composed", "inductive"):
+        assert prove(d, engine="sympy", method=method).verified
+
+
+def test_the_method_follows_the_size_and_a_bad_option_is_one_line():
+    assert prove(derive(Chain(depth=32))).method == "composed"
+    assert prove(derive(Chain(depth=33))).method == "inductive"
+    assert prove(derive(Dense([10, 12, 10]))).method == "inductive"
+    with pytest.raises(UsageError,
+                       match=r"^method='exact': must be one of auto, composed, inductive$"):
+        prove(derive(Chain(depth=2)), method="exact")
+    with pytest.raises(UsageError, match=r"^engine='maple': must be one of symengine, sympy$"):
+        prove(derive(Chain(depth=2)), engine="maple")
+
+
+def corrupted(net, **parts):
+    """A derivation of ``net`` whose cached parts (``sigma_primes``, ``tail``) are replaced
+    before anything reads them: what a bug in the derivation would produce."""
+    broken = derive(net)
     for name, value in parts.items():
         broken.__dict__[name] = value
     return broken
 
 
 @pytest.mark.parametrize("method", ["composed", "inductive"])
-def test_generic_proof_catches_a_wrong_layer(method):
-    d = derive(Chain(depth=4))
-    sigma_prime = list(d.sigma_primes)
-    sigma_prime[1] = sigma_prime[2]  # σ'(z_3) where σ'(z_2) belongs: a doubled factor
-    p = prove_chain(corrupted(d, sigma_primes=tuple(sigma_prime)), method=method)
+@pytest.mark.parametrize("form", ["expanded", "recurrence"])
+def test_a_factor_of_the_wrong_layer_is_not_proven(method, form):
+    net = Chain(depth=4)
+    primes = list(derive(net).sigma_primes)
+    primes[1] = primes[2]  # σ'(z_3) where σ'(z_2) belongs: a doubled factor
+    p = prove(corrupted(net, sigma_primes=tuple(primes)), method=method, form=form)
     assert not p.verified
     assert "b_2" in p.failures and "b_4" not in p.failures
 
 
-def test_generic_proof_catches_a_factor_out_of_network_order():
-    d = derive(Chain(depth=4))
-    sigma_prime = list(d.sigma_primes)
-    sigma_prime[1], sigma_prime[2] = sigma_prime[2], sigma_prime[1]
-    p = prove_chain(corrupted(d, sigma_primes=tuple(sigma_prime)))
+@pytest.mark.parametrize("method", ["composed", "inductive"])
+def test_a_factor_out_of_network_order_is_not_proven(method):
+    net = Chain(depth=4)
+    primes = list(derive(net).sigma_primes)
+    primes[1], primes[2] = primes[2], primes[1]
+    p = prove(corrupted(net, sigma_primes=tuple(primes)), method=method)
     assert not p.verified and "b_1" in p.failures  # same value, wrong order: still wrong
 
 
-def test_generic_proof_catches_a_missing_factor():
-    d = derive(Chain(depth=3))
-    tail = d.tail[:3] + d.tail[4:]  # drop w_2's neighbour σ'(z_2)
-    broken = corrupted(d, tail=tail)
-    assert not prove_chain(broken).verified
+@pytest.mark.parametrize("method", ["composed", "inductive"])
+def test_a_missing_factor_is_not_proven(method):
+    net = Chain(depth=3)
+    tail = derive(net).tail
+    assert not prove(corrupted(net, tail=tail[:3] + tail[4:]), method=method).verified
 
 
-def test_generic_proof_deep_is_fast_enough_to_run():
-    p = prove_chain(derive(Chain(depth=200, activation=["tanh", "prelu"] * 100)))
-    assert p.verified and p.method == "inductive" and len(p.parameters) == 500
+@pytest.mark.parametrize("net", [Chain(depth=3, activation="prelu"), Dense([2, 2, 2], "tanh")],
+                         ids=repr)
+@pytest.mark.parametrize("method", ["composed", "inductive"])
+def test_a_scaled_closed_form_is_not_proven(net, method):
+    p = prove(derive(net), method=method, scale=1.001)
+    assert not p.verified and set(p.failures) == set(p.parameters)
+
+
+@pytest.mark.parametrize("method", ["composed", "inductive"])
+def test_a_dense_recurrence_without_its_sigma_prime_is_not_proven(method):
+    d = derive(Dense([2, 2, 2], "tanh"))
+
+    class Wrong(type(d)):
+        def delta_component(self, l, j, i=None):
+            e = super().delta_component(l, j, i)
+            return e.args[1] if l == 1 else e
+
+    p = prove(Wrong(network=d.network), method=method)
+    assert set(p.failures) == {"b^1_1", "b^1_2", "w^1_1,1", "w^1_1,2", "w^1_2,1", "w^1_2,2"}
+
+
+def test_the_lemma_is_proven_and_fails_for_a_wrong_statement(monkeypatch):
+    for net, l in [(Chain(depth=3, activation="prelu"), 2), (Dense([3, 4, 2], samples=3), 1),
+                   (Dense([2, 3, 3], "tanh", "softmax-cross-entropy", samples=2), 2)]:
+        assert lemma_holds(representative_layer(net, l), engine())
+    # the statement without σ' (δ = ∂C/∂a): the engine's chain rule refutes it
+    monkeypatch.setattr(Statement, "sigma_prime", lambda self, l, j=1, i=None: sp.Integer(1))
+    assert not lemma_holds(representative_layer(Dense([3, 4, 2]), 1), engine())
+    assert not prove(derive(Chain(depth=40)), method="inductive").verified
+
+
+def engine():
+    from symgrad.prove.engine import engine_module
+    return engine_module("symengine")
+
+
+def test_deep_chains_are_proven_by_induction():
+    p = prove(derive(Chain(depth=100, activation=["tanh", "prelu"] * 50)))
+    assert p.verified and p.method == "inductive" and len(p.parameters) == 250
+    assert prove(derive(Chain(depth=400)), form="recurrence").verified
+
+
+def test_a_wide_network_is_proven_at_narrow_widths():
+    net = Dense([100, 100], "tanh", samples=3)
+    assert proof_network(net) == Dense([3, 3], "tanh", samples=2)
+    p = prove(derive(net))
+    assert p.verified and len(p.parameters) == 12 and "at widths [3, 3] and N = 2" in p.detail
+    assert COMPONENT_LIMIT == EXPLICIT_LIMIT   # what is printed one by one is proven one by one
+    assert proof_network(Dense([50, 50, 40])) == Dense([50, 50, 40])
+    # the narrower network is derived the same way: a wrong derivation stays wrong there
+
+    class Wrong(type(derive(net))):
+        def delta_component(self, l, j, i=None):
+            return super().delta_component(l, j, i).args[1]     # δ without σ'
+    assert not prove(Wrong(network=net)).verified
+
+
+def test_prove_all_names_every_proof_the_forms_rest_on():
+    assert list(prove_all(derive(Chain(depth=2, activation=["tanh", "relu"])))) == \
+        ["chain", "activation:tanh", "activation:relu", "cost:quadratic"]
+    assert list(prove_all(derive(Dense([2, 3, 3], "tanh", "softmax-cross-entropy")))) == \
+        ["dense", "activation:tanh"]
 
 
 # --- the network: symbols and bad input --------------------------------------------------
@@ -245,106 +318,23 @@ def test_prelu_slope_is_a_parameter():
 
 
 def test_mixed_network_with_linear_output():
-    net = Chain(depth=3, activation=["sigmoid", "tanh", "linear"])
-    d = derive(net)
+    d = derive(Chain(depth=3, activation=["sigmoid", "tanh", "linear"]))
     assert text_gradient(d, "b_3") == "∂C/∂b_3 = ∂C/∂a_3"
     assert text_gradient(d, "b_1") == "∂C/∂b_1 = σ'(z_1) w_2 tanh'(z_2) w_3 ∂C/∂a_3"
 
 
 def test_symbols_are_real():
-    net = Chain(depth=2)
-    assert all(s.is_real for s in net.composed_cost().free_symbols)
+    assert all(s.is_real for s in Chain(depth=2).composed_cost().free_symbols)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"depth": 0}, "depth=0: depth must be an integer >= 1"),
-    ({"depth": -3}, "depth=-3: depth must be an integer >= 1"),
     ({"depth": 2.5}, "depth=2.5: depth must be an integer >= 1"),
-    ({"depth": 100001}, "depth=100001: depth must be at most 100000"),
     ({"activation": "sigmod"}, "activation='sigmod': unknown activation; did you mean 'sigmoid'?"),
     ({"depth": 3, "activation": ["relu", "tanh"]},
      "activations='relu,tanh': 2 given, the network has depth 3 and needs 3"),
-    ({"cost": "hinge"}, "cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, softmax-cross-entropy"),
 ])
 def test_bad_network_input(kwargs, message):
     with pytest.raises(UsageError) as info:
         Chain(**kwargs)
-    assert message in str(info.value)
-    assert "\n" not in str(info.value)
-
-
-# --- the command ---------------------------------------------------------------------------
-
-def test_cli_default_is_the_reference_case(capsys):
-    assert main([]) == 0
-    out = capsys.readouterr().out
-    for line in REFERENCE_TEXT.values():
-        assert line in out.splitlines()
-    assert "∂C/∂a_4 = a_4 - y" in out
-
-
-def test_cli_json(capsys):
-    assert main(["derive", "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    by_name = {g["parameter"]: g for g in data["gradients"]}
-    assert list(by_name) == list(REFERENCE_TEXT)
-    assert by_name["b_3"]["latex"] == (
-        r"\frac{\partial C}{\partial b_{3}} = \sigma'(z_{3}) w_{4} \sigma'(z_{4}) "
-        r"\frac{\partial C}{\partial a_{4}}")
-    assert by_name["w_1"]["text"] == REFERENCE_TEXT["w_1"]
-    assert all(g["verified"] is True for g in data["gradients"])
-    assert data["proofs"]["chain"]["method"] == "composed"
-
-
-def test_cli_latex_and_markdown(capsys):
-    assert main(["derive", "-f", "latex", "--depth", "2", "-a", "tanh"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("\\begin{align*}") and r"\tanh'(z_{1}) w_{2} \tanh'(z_{2})" in out
-    assert main(["derive", "-f", "markdown", "--depth", "2", "--cost", "cross-entropy"]) == 0
-    md = capsys.readouterr().out
-    assert md.count("$$") % 2 == 0 and r"\frac{a_{2} - y}{a_{2} \left(1 - a_{2}\right)}" in md
-
-
-@pytest.mark.parametrize("argv, fragment", [
-    (["derive", "--depth", "0"], "depth=0: depth must be an integer >= 1"),
-    (["derive", "--depth", "-2"], "depth=-2"),
-    (["derive", "--depth", "1.5"], "depth='1.5': depth must be an integer >= 1"),
-    (["derive", "--depth", "ten"], "depth='ten'"),
-    (["derive", "--depth", "200000"], "depth=200000: depth must be at most 100000"),
-    (["derive", "--activation", "sigmod"], "did you mean 'sigmoid'? known: sigmoid, tanh, relu"),
-    (["derive", "--activations", "relu,tanh"], "activations='relu,tanh': 2 given, --depth 4 needs exactly 4"),
-    (["derive", "--activations", "relu,tanh,sigmoid,foo"], "activations='foo': unknown activation"),
-    (["derive", "--cost", "hinge"], "cost='hinge': unknown cost; known: quadratic, cross-entropy"),
-    (["derive", "--format", "xml"], "format='xml': must be one of text, latex, markdown, json"),
-    (["derive", "--activation", "relu", "--activations", "relu"], "not allowed with argument"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
-def test_cli_bad_input_is_one_line_and_exit_2(argv, fragment, capsys):
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    err = captured.err
-    assert err.count("\n") == 1 and err.startswith("symgrad: error: ")
-    assert fragment in err
-    assert "Traceback" not in err and captured.out == ""
-
-
-def test_cli_help_explains_every_option(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["derive", "--help"])
-    assert info.value.code == 0
-    out = capsys.readouterr().out
-    for option in ("--depth", "--activation", "--activations", "--cost", "--format"):
-        assert option in out
-
-
-def test_cli_deep_chains_print_the_recurrence(capsys):
-    assert main(["derive", "--depth", "200", "--activation", "tanh"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert "∂C/∂b_57 = tanh'(z_57) w_58 δ_58" in out
-    assert "∂C/∂w_1 = a_0 tanh'(z_1) w_2 δ_2" in out
-    assert main(["derive", "--depth", "3", "--form", "recurrence", "-f", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["form"] == "recurrence"
-    assert {g["parameter"]: g["text"] for g in data["gradients"]}["b_1"] == "∂C/∂b_1 = σ'(z_1) w_2 δ_2"
-    assert main(["derive", "--depth", "70", "--form", "expanded"]) == 0
-    assert "∂C/∂b_69 = σ'(z_69) w_70 σ'(z_70) ∂C/∂a_70" in capsys.readouterr().out.splitlines()
+    assert message in str(info.value) and "\n" not in str(info.value)

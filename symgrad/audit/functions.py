@@ -2,7 +2,7 @@
 (the complex step differentiates through them), written here on purpose rather than taken
 from symgrad's derivation: the audit judges formulas by an independent computation.
 
->>> NETWORK_FUNCTIONS["tanh"][1](0.0)
+>>> float(NETWORK_FUNCTIONS["tanh"][1](0.0))
 1.0
 """
 from __future__ import annotations

@@ -1,85 +1,80 @@
-"""``symgrad derive``: the closed-form gradients of a network, proven, in four formats."""
+"""``symgrad derive``: the closed-form gradients of a network, proven, in four formats.
+
+Every format is proven before it is printed (:func:`symgrad.prove.prove_all`): a gradient
+whose proof failed is marked ``(not proven)`` (``"verified": false`` in JSON) and the
+command exits 1.
+"""
 from __future__ import annotations
 
-from symgrad.derivation import derive
-from symgrad.printing.printers import (FORMS, latex, latex_derivation, latex_gradient, markdown_derivation,
-                        text, text_derivation, text_gradient)
-from symgrad.prove.chain import prove_all
-from symgrad.cli.common import add_network_options, choice, emit, network_from_args
+from symgrad.cli import limits, names
+from symgrad.cli.common import (add_network_options, add_run_options, choice, emit,
+                                network_from_args)
+from symgrad.cli.output import write_stdout
+from symgrad.cli.progress import progress
 
-__all__ = ["register", "run", "derivation_json"]
+__all__ = ["register", "run", "document", "FORMATS"]
 
 FORMATS = ["text", "latex", "markdown", "json"]
-#: deeper than this, --form auto prints each gradient in terms of the next δ: written out,
-#: the 2L products hold L² factors
-AUTO_EXPAND_DEPTH = 64
+
+
+def _limits_text() -> str:
+    expanded = limits.reach("derive", "--depth", names.MAX_DEPTH, form="expanded")
+    recurrence = limits.reach("derive", "--depth", names.MAX_DEPTH, form="recurrence")
+    json_depth = limits.reach("derive", "--depth", names.MAX_DEPTH, form="recurrence",
+                              format="json")
+    dense = limits.MAX_SECONDS / limits.SECONDS["derive dense text"]
+    return (f"Limits: work estimated above {limits.duration(limits.MAX_SECONDS)} is refused "
+            "(--force runs it anyway); on the machine the estimates were measured on that is "
+            f"--depth {expanded} with --form expanded, {recurrence} with --form recurrence "
+            f"({json_depth} in JSON), and --widths of about {dense / 1e6:.0f} million weights.")
 
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "derive", help="derive, prove and print the closed-form gradients",
+        "derive", help=names.COMMANDS["derive"],
         description="Derive dC/db_l and dC/dw_l (and dC/dalpha_l for PReLU) of a chain of "
                     "one-neuron layers, factors in network order, each proven equal to the "
-                    "derivative of the composed cost. With no options: the reference case, "
-                    "depth 4 with sigmoid and the quadratic cost.")
+                    "derivative of the composed cost; with --widths, the four equations of "
+                    "dense layers. With no options: the reference case, depth 4 with sigmoid "
+                    "and the quadratic cost.",
+        epilog=_limits_text())
     add_network_options(p)
     p.add_argument("--format", "-f", default="text", type=choice("format", FORMATS),
                    help="text (default), latex, markdown or json")
-    p.add_argument("--form", default="auto", type=choice("form", ["auto", *FORMS]),
+    p.add_argument("--form", default="auto", type=choice("form", ["auto", *names.FORMS]),
                    help="expanded: every product written out, factors in network order; "
                         "recurrence: each gradient in terms of the next layer's delta; auto "
-                        f"(default): expanded up to depth {AUTO_EXPAND_DEPTH}, recurrence beyond")
+                        f"(default): expanded up to depth {names.AUTO_EXPAND_DEPTH}, "
+                        "recurrence beyond")
+    add_run_options(p)
     p.set_defaults(run=run)
 
 
-def derivation_json(d, proofs, form: str = "expanded") -> dict:
-    """The JSON object of ``symgrad derive --format json``."""
-    chain = proofs["chain"]
-    basis_ok = all(p.verified for k, p in proofs.items() if k != "chain")
-    failed = set(chain.failures)
-    net = d.network
-    return {
-        "network": net.describe(),
-        "form": form,
-        "dC_da_L": {"latex": latex(d.dC_da()), "concrete_latex": latex(d.concrete(d.dC_da())),
-                    "text": text(d.concrete(d.dC_da()))},
-        "gradients": [
-            {"parameter": name,
-             "latex": latex_gradient(d, name, form=form),
-             "text": text_gradient(d, name, form=form),
-             "concrete_latex": latex_gradient(d, name, concrete="a", form=form),
-             "concrete_text": text_gradient(d, name, concrete="a", form=form),
-             "verified": chain.verified and basis_ok and name not in failed}
-            for name in d.parameter_names()],
-        "proofs": {k: p.as_dict() for k, p in proofs.items()},
-    }
-
-
-def _show(args, d, to_json, prove, printers) -> int:
-    """Print a derivation in the chosen format (JSON carries the proofs)."""
-    out = emit(to_json(d, prove(d))) if args.format == "json" else printers[args.format](d)
-    print(out, end="")
-    return 0
-
-
-def run_dense(args, net) -> int:
-    """``derive --widths ...``: the four equations per layer, matrix and component forms."""
-    from symgrad.derivation import derive
-    from symgrad.printing.dense import (dense_derivation_json, latex_dense_derivation,
-                                  markdown_dense_derivation, text_dense_derivation)
-    from symgrad.prove.dense import prove_dense_all
-    return _show(args, derive(net), dense_derivation_json, prove_dense_all,
-                 {"text": text_dense_derivation, "latex": latex_dense_derivation,
-                  "markdown": markdown_dense_derivation})
+def document(d, proofs: dict, fmt: str, form: str) -> str:
+    """The derivation ``d`` in ``fmt``, each gradient marked where ``proofs`` did not prove
+    it (JSON carries the proofs themselves)."""
+    from symgrad.printing import (json_derivation, latex_derivation, markdown_derivation,
+                                  text_derivation)
+    if fmt == "json":
+        return emit(json_derivation(d, proofs, form))
+    write = {"text": text_derivation, "latex": latex_derivation,
+             "markdown": markdown_derivation}[fmt]
+    return write(d, form, proofs)
 
 
 def run(args) -> int:
-    net = network_from_args(args, dense=True)
-    if not net.is_chain:
-        return run_dense(args, net)
+    """Derive, prove (in every format), print; exit 1 when a printed gradient is not proven."""
+    net = network_from_args(args)
+    limits.require_feasible(args)
+    from symgrad.derivation import derive
+    from symgrad.printing import unproven
+    from symgrad.prove import prove_all
     form = args.form if args.form != "auto" else \
-        ("expanded" if net.depth <= AUTO_EXPAND_DEPTH else "recurrence")
-    printers = {"text": text_derivation, "latex": latex_derivation,
-                "markdown": markdown_derivation}
-    return _show(args, derive(net), lambda d, proofs: derivation_json(d, proofs, form), prove_all,
-                 {k: (lambda d, f=f: f(d, form=form)) for k, f in printers.items()})
+        ("expanded" if net.depth <= names.AUTO_EXPAND_DEPTH else "recurrence")
+    d = derive(net)
+    with progress(None, "proving", quiet=args.quiet) as step:
+        proofs = prove_all(d, form=form)
+        step.stage("printing")
+        out = document(d, proofs, args.format, form)
+    write_stdout(out)
+    return 1 if unproven(d, proofs) else 0

@@ -92,7 +92,14 @@ class ChainView:
             out = (self.network.a_(l - 1),) + self.delta_factors(l)
         else:
             out = (self.slope_factor(l),) + self.dC_da_layer(l)
+        if not self.has_linear_layer:
+            return out
         return tuple(f for f in out if f is not sp.S.One) or (sp.Integer(1),)
+
+    @cached_property
+    def has_linear_layer(self) -> bool:
+        """Some σ' is the constant 1 (a linear layer), left out of the products."""
+        return any(s is sp.S.One for s in self.sigma_primes)
 
     def closed_form(self, parameter: str) -> OrderedProduct:
         """∂C/∂parameter as an :class:`OrderedProduct` (display form)."""

@@ -3,13 +3,13 @@
 Every :class:`Activation` carries
 
 * its SymPy expression ``σ(z)`` and the closed form of its derivative ``σ'(z)``
-  (proven equal to SymPy's own derivative by :func:`symgrad.prove.chain.prove_activation`),
+  (proven equal to SymPy's own derivative by :func:`symgrad.prove.prove_activation`),
 * ``σ'`` written in terms of the unit's output ``a = σ(z)`` where the lecture does so
   (sigmoid: ``σ' = a(1 - a)``),
 * its LaTeX name and the convention it takes at a kink,
-* stable NumPy forms of ``σ`` and ``σ'`` (finite and free of overflow warnings for
-  ``|z|`` up to ``1e4``) and arbitrary-precision mpmath forms generated from the
-  SymPy expression itself.
+* stable NumPy forms of ``σ`` and ``σ'`` from :mod:`symgrad.model.stable` (finite and free
+  of overflow warnings for ``|z|`` up to ``1e4``, within sup |σ'| at every float) and
+  arbitrary-precision mpmath forms generated from the SymPy expression itself.
 
 >>> sigmoid = get_activation("sigmoid")
 >>> z = sigmoid.z
@@ -26,7 +26,6 @@ relu'(0) = 0 (the left branch, as PyTorch and JAX take it)
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -36,6 +35,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symgrad.errors import UsageError
+from symgrad.model import stable
 from sympy.codegen.cfunctions import log1p
 
 __all__ = [
@@ -177,125 +177,6 @@ def _erfc_in_sum(total: sp.Add) -> sp.Expr:
 
 
 
-# --- stable NumPy forms -------------------------------------------------------------------
-# Each avoids exp of a large positive argument: e = exp(-|z|) lies in (0, 1].
-
-def _np_sigmoid(z):
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    # σ(z) = 1/(1 + e^{-z}) for z ≥ 0, e^{z}/(1 + e^{z}) for z < 0
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _np_sigmoid_prime(z):
-    # σ'(z) = e^{-|z|}/(1 + e^{-|z|})², symmetric; near z = 0 that form rounds one ulp above
-    # 1/4 (z = 1e-9 gives 0.25000000000000006), so there σ' = s(1 − s) with s = 1/(1 + e)
-    # in [1/2, 1]: 1 − s is exact (Sterbenz) and s(1 − s) ≤ 1/4 survives rounding
-    e = np.exp(-np.abs(np.asarray(z, dtype=float)))
-    s = 1.0 / (1.0 + e)
-    return np.where(e > 0.5, s * (1.0 - s), e / (1.0 + e) ** 2)
-
-
-def _np_tanh(z):
-    return np.tanh(np.asarray(z, dtype=float))
-
-
-def _np_tanh_prime(z):
-    # tanh'(z) = sech²(z) = 4 e^{-2|z|}/(1 + e^{-2|z|})², no 1 - tanh² cancellation
-    e = np.exp(-2.0 * np.abs(np.asarray(z, dtype=float)))
-    return 4.0 * e / (1.0 + e) ** 2
-
-
-def _np_relu(z):
-    return np.maximum(np.asarray(z, dtype=float), 0.0)
-
-
-def _np_relu_prime(z):
-    # relu'(z) = 1 for z > 0, 0 for z ≤ 0 (convention at the kink)
-    return (np.asarray(z, dtype=float) > 0).astype(float)
-
-
-def _leaky(alpha: float):
-    def f(z):
-        z = np.asarray(z, dtype=float)
-        return np.where(z > 0, z, alpha * z)
-
-    def df(z):
-        z = np.asarray(z, dtype=float)
-        return np.where(z > 0, 1.0, alpha)
-
-    return f, df
-
-
-def _np_prelu(z, alpha):
-    z = np.asarray(z, dtype=float)
-    return np.where(z > 0, z, alpha * z)
-
-
-def _np_prelu_prime(z, alpha):
-    z = np.asarray(z, dtype=float)
-    return np.where(z > 0, 1.0, alpha * np.ones_like(z))
-
-
-def _np_linear(z):
-    return np.asarray(z, dtype=float) * 1.0
-
-
-def _np_linear_prime(z):
-    return np.ones_like(np.asarray(z, dtype=float))
-
-
-def _np_softplus(z):
-    # softplus(z) = max(z, 0) + log(1 + e^{-|z|})
-    z = np.asarray(z, dtype=float)
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def _elu(alpha: float, scale: float = 1.0):
-    def f(z):
-        z = np.asarray(z, dtype=float)
-        return scale * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
-
-    def df(z):
-        z = np.asarray(z, dtype=float)
-        return scale * np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
-
-    return f, df
-
-
-def _np_silu(z):
-    z = np.asarray(z, dtype=float)
-    return z * _np_sigmoid(z)
-
-
-def _np_silu_prime(z):
-    # silu'(z) = σ(z) (1 + z σ(-z)), with 1 - σ(z) = σ(-z) computed without cancellation
-    z = np.asarray(z, dtype=float)
-    return _np_sigmoid(z) * (1.0 + z * _np_sigmoid(-z))
-
-
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-_SQRT2 = math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def _Phi(z):
-    # Φ(z) = erfc(-z/√2)/2, accurate in both tails
-    # (np.asarray: frompyfunc gives a plain float, without .astype, for a 0-d input)
-    return 0.5 * np.asarray(_erfc(-np.asarray(z, dtype=float) / _SQRT2), dtype=float)
-
-
-def _np_gelu(z):
-    z = np.asarray(z, dtype=float)
-    return z * _Phi(z)
-
-
-def _np_gelu_prime(z):
-    # gelu'(z) = Φ(z) + z φ(z), φ(z) = e^{-z²/2}/√(2π)
-    z = np.asarray(z, dtype=float)
-    return _Phi(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
-
-
 # --- the table ------------------------------------------------------------------------------
 
 def _sigmoid_expr(z):
@@ -316,7 +197,7 @@ def _build_table() -> dict[str, Activation]:
         # σ'(z) = e^{-z}/(1 + e^{-z})² = σ(z)(1 - σ(z))
         derivative_expression=sp.exp(-z) / (1 + sp.exp(-z)) ** 2,
         derivative_in_a_expression=a * (1 - a),
-        numpy=_np_sigmoid, numpy_derivative=_np_sigmoid_prime, analytic=True,
+        numpy=stable.sigmoid, numpy_derivative=stable.sigmoid_prime, analytic=True,
         description="logistic sigmoid 1/(1 + e^{-z})",
     ))
     add(Activation(
@@ -325,7 +206,7 @@ def _build_table() -> dict[str, Activation]:
         # tanh'(z) = 1 - tanh²(z)
         derivative_expression=1 - sp.tanh(z) ** 2,
         derivative_in_a_expression=1 - a ** 2,
-        numpy=_np_tanh, numpy_derivative=_np_tanh_prime, analytic=True,
+        numpy=stable.tanh, numpy_derivative=stable.tanh_prime, analytic=True,
         description="hyperbolic tangent",
     ))
     add(Activation(
@@ -333,11 +214,11 @@ def _build_table() -> dict[str, Activation]:
         expression=sp.Piecewise((0, z <= 0), (z, True)),
         derivative_expression=sp.Piecewise((0, z <= 0), (1, True)),
         kink="relu'(0) = 0 (the left branch, as PyTorch and JAX take it)",
-        numpy=_np_relu, numpy_derivative=_np_relu_prime,
+        numpy=stable.relu, numpy_derivative=stable.relu_prime,
         description="rectified linear unit max(0, z)",
     ))
     slope = sp.Rational(1, 100)
-    f, df = _leaky(float(slope))
+    f, df = stable.piecewise_linear(float(slope))
     add(Activation(
         name="leaky_relu", latex_name=r"\operatorname{LReLU}",
         expression=sp.Piecewise((slope * z, z <= 0), (z, True)),
@@ -352,7 +233,7 @@ def _build_table() -> dict[str, Activation]:
         derivative_expression=sp.Piecewise((alpha, z <= 0), (1, True)),
         kink="prelu'(0) = alpha_l (the left branch)",
         parameter=alpha,
-        numpy=_np_prelu, numpy_derivative=_np_prelu_prime,
+        numpy=stable.prelu, numpy_derivative=stable.prelu_prime,
         description="parametric ReLU: the slope alpha_l for z < 0 is learned per layer",
     ))
     add(Activation(
@@ -360,7 +241,7 @@ def _build_table() -> dict[str, Activation]:
         expression=z,
         derivative_expression=sp.Integer(1),
         derivative_in_a_expression=sp.Integer(1),
-        numpy=_np_linear, numpy_derivative=_np_linear_prime, analytic=True,
+        numpy=stable.linear, numpy_derivative=stable.linear_prime, analytic=True,
         description="identity (the usual output layer of a regression network)",
     ))
     add(Activation(
@@ -369,10 +250,10 @@ def _build_table() -> dict[str, Activation]:
         # softplus'(z) = σ(z)
         derivative_expression=1 / (1 + sp.exp(-z)),
         derivative_in_a_expression=1 - sp.exp(-a),
-        numpy=_np_softplus, numpy_derivative=_np_sigmoid, analytic=True,
+        numpy=stable.softplus, numpy_derivative=stable.sigmoid, analytic=True,
         description="softplus log(1 + e^z)",
     ))
-    f, df = _elu(1.0)
+    f, df = stable.elu(1.0)
     add(Activation(
         name="elu", latex_name=r"\operatorname{ELU}",
         expression=sp.Piecewise((sp.exp(z) - 1, z <= 0), (z, True)),
@@ -382,7 +263,7 @@ def _build_table() -> dict[str, Activation]:
         description="exponential linear unit with alpha = 1",
     ))
     lam, al = SELU_LAMBDA, SELU_ALPHA
-    f, df = _elu(float(al), float(lam))
+    f, df = stable.elu(float(al), float(lam))
     add(Activation(
         name="selu", latex_name=r"\operatorname{SELU}",
         expression=sp.Piecewise((lam * al * (sp.exp(z) - 1), z <= 0), (lam * z, True)),
@@ -396,7 +277,7 @@ def _build_table() -> dict[str, Activation]:
         expression=z * s,
         # silu'(z) = σ(z) (1 + z (1 - σ(z)))
         derivative_expression=s * (1 + z * (1 - s)),
-        numpy=_np_silu, numpy_derivative=_np_silu_prime, analytic=True,
+        numpy=stable.silu, numpy_derivative=stable.silu_prime, analytic=True,
         description="sigmoid-weighted linear unit (swish) z σ(z)",
     ))
     Phi = (1 + sp.erf(z / sp.sqrt(2))) / 2
@@ -405,7 +286,7 @@ def _build_table() -> dict[str, Activation]:
         expression=z * Phi,
         # gelu'(z) = Φ(z) + z φ(z)
         derivative_expression=Phi + z * sp.exp(-z ** 2 / 2) / sp.sqrt(2 * sp.pi),
-        numpy=_np_gelu, numpy_derivative=_np_gelu_prime,
+        numpy=stable.gelu, numpy_derivative=stable.gelu_prime,
         description="Gaussian error linear unit z Φ(z), the erf form",
     ))
     return table

@@ -30,7 +30,7 @@ _Y = sp.Symbol("y", real=True)
 @dataclass(frozen=True, eq=False)
 class Cost:
     """A cost C(a, y) with its closed-form derivative ∂C/∂a (proven by
-    :func:`symgrad.prove.chain.prove_cost`) and NumPy / mpmath forms."""
+    :func:`symgrad.prove.prove_cost`) and NumPy / mpmath forms."""
 
     name: str
     latex: str

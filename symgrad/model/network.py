@@ -24,7 +24,7 @@ from __future__ import annotations
 import numbers
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -126,7 +126,9 @@ def _name(a) -> str:
     return a.name if isinstance(a, (Activation, Softmax)) else str(a)
 
 
-def _sym(name: str) -> sp.Symbol:
+@lru_cache(maxsize=None)
+def _symbol(name: str) -> sp.Symbol:
+    """The real symbol of that name, made once (SymPy symbols cost 50-190 µs to create)."""
     return sp.Symbol(name, real=True)
 
 
@@ -296,23 +298,24 @@ class Network:
 
     def alpha(self, l: int) -> sp.Symbol:
         """α_l, the learned slope of a PReLU layer."""
-        return _sym(f"alpha_{l}")
+        return _symbol(f"alpha_{l}")
 
     # -- component symbols (1-based j, k; the sample i only when N > 1) --------------------
-    def _component(self, name: str, l, j: int, i=None, k=None) -> sp.Symbol:
+    def _component(self, name: str, l, j: int, i=None, k=None, *, sampled: bool = True):
         if self.is_chain:  # the lecture's scalars: z_3, w_3, y
-            return _sym(name if l is None else f"{name}_{l}")
-        sample = "" if self.samples == 1 else f",{1 if i is None else i}"
+            return _symbol(name if l is None else f"{name}_{l}")
+        # the sample index only on what depends on the sample (z, a, δ, y), and only for N > 1
+        sample = "" if self.samples == 1 or not sampled else f",{1 if i is None else i}"
         index = f"{j}" if k is None else f"{j},{k}"
         head = name if l is None else f"{name}^{l}"
-        return _sym(f"{head}_{index}{sample}")
+        return _symbol(f"{head}_{index}{sample}")
 
     def w_(self, l: int, j: int = 1, k: int = 1) -> sp.Symbol:
         """w^l_{jk}: from neuron k of layer l-1 to neuron j of layer l (w_l in a chain)."""
-        return self._component("w", l, j, k=k)
+        return self._component("w", l, j, k=k, sampled=False)
 
     def b_(self, l: int, j: int = 1) -> sp.Symbol:
-        return self._component("b", l, j)
+        return self._component("b", l, j, sampled=False)
 
     def z_(self, l: int, j: int = 1, i=None) -> sp.Symbol:
         return self._component("z", l, j, i)
