@@ -10,7 +10,12 @@
 
 * :data:`MUTANTS` are deliberately wrong variants of it, one bug each, each a subclass that
   overrides the one step it gets wrong.
-* :func:`torch_autograd` is PyTorch's autograd on the same chain (torch imported lazily).
+* :class:`StableBackprop` is the same recurrence with the stable σ' of the activation table
+  (e^{-|z|}/(1 + e^{-|z|})², 4e^{-2|z|}/(1 + e^{-2|z|})², ...), in float64 or float32;
+  :class:`DenseBackprop` is the stable recurrence for dense layers (NumPy matrices).
+* :func:`torch_autograd` and :func:`jax_autograd` are PyTorch's and JAX's autograd on the same
+  chain (imported lazily); :func:`results_for` runs an implementation on every case of a
+  vector document and returns its results document.
 
 Every implementation takes ``(params, inputs)`` as dicts of arrays keyed ``"w_1"``, ``"b_1"``,
 ``"alpha_1"``, ``"a_0"``, ``"y"`` (one entry per point of the batch) and returns a dict of
@@ -39,7 +44,9 @@ import numpy as np
 from symgrad.model.activations import SELU_ALPHA, SELU_LAMBDA
 from symgrad.model.network import Chain
 
-__all__ = ["Backprop", "MUTANTS", "torch_autograd", "textbook_sigma_prime", "stack_batch"]
+__all__ = ["Backprop", "StableBackprop", "DenseBackprop", "MUTANTS", "torch_autograd",
+           "jax_autograd", "textbook_sigma_prime", "stack_batch", "results_for",
+           "chain_batch"]
 
 _SELU_L = float(SELU_LAMBDA)
 _SELU_A = float(SELU_ALPHA)
@@ -102,8 +109,10 @@ class Backprop:
     bug = "none: the correct recurrence"
     dtype = np.float64
 
-    def __init__(self, net: Chain):
+    def __init__(self, net: Chain, dtype=None):
         self.net = net
+        if dtype is not None:
+            self.dtype = np.dtype(dtype).type
 
     # -- the local rules, one method each -------------------------------------------------
     def sigma_prime(self, l: int, z, a, alpha):
@@ -180,6 +189,21 @@ class Backprop:
                     dC_da_l = dC_da if l == L else w[l + 1] * delta[l + 1]
                     out[f"alpha_{l}"] = self.grad_alpha(l, z, dC_da_l)
         return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+class StableBackprop(Backprop):
+    """The correct recurrence with the activation table's stable σ' (any float dtype)."""
+
+    bug = "none: the stable forms"
+
+    def sigma_prime(self, l, z, a, alpha):
+        act = self.net.sigma(l)
+        out = act.numpy_derivative(z, alpha) if act.parameter is not None \
+            else act.numpy_derivative(z)
+        return np.asarray(out, dtype=z.dtype)
+
+    def cost_prime(self, a_L, y):
+        return np.asarray(super().cost_prime(a_L, y), dtype=a_L.dtype)
 
 
 # --- the mutants: one wrong step each ----------------------------------------------------------
@@ -305,6 +329,34 @@ class FirstLayerDoubled(Backprop):
         return 2.0 * a[l - 1] * delta[l] if l == 1 else a[l - 1] * delta[l]
 
 
+class OverflowingSigmaPrime(Backprop):
+    bug = "σ' overflows: e^{-z}/(1 + e^{-z})² as written (0 below z = −355, NaN below −709)"
+
+    def sigma_prime(self, l, z, a, alpha):
+        if self.net.sigma(l).name != "sigmoid":
+            return super().sigma_prime(l, z, a, alpha)
+        e = np.exp(-z)                                  # overflows for z < −709
+        return e / (1.0 + e) ** 2                       # (1 + e)² overflows for z < −355
+
+
+class ReluPrimeOneAtZero(Backprop):
+    bug = "relu'(0) = 1: the right branch where the vectors state the left"
+
+    def sigma_prime(self, l, z, a, alpha):
+        if self.net.sigma(l).name == "relu":
+            return (z >= 0).astype(z.dtype)
+        return super().sigma_prime(l, z, a, alpha)
+
+
+class Float32Delta(Backprop):
+    bug = "float32 storage of one layer's δ in a float64 pass"
+
+    def hidden_delta(self, l, sp, w, delta_next):
+        delta = super().hidden_delta(l, sp, w, delta_next)
+        return delta.astype(np.float32).astype(delta.dtype) \
+            if l == (self.net.depth + 1) // 2 else delta
+
+
 #: name -> mutant class, in the order the mutation table lists them
 MUTANTS: dict[str, type[Backprop]] = {
     "missing_sigma_prime": MissingSigmaPrime,
@@ -322,6 +374,9 @@ MUTANTS: dict[str, type[Backprop]] = {
     "doubled_cost_derivative": DoubledCost,
     "loop_stops_one_short": LoopStopsOneShort,
     "first_layer_doubled": FirstLayerDoubled,
+    "sigma_prime_overflows": OverflowingSigmaPrime,
+    "relu_prime_1_at_0": ReluPrimeOneAtZero,
+    "float32_delta_one_layer": Float32Delta,
 }
 
 
@@ -380,3 +435,105 @@ def torch_autograd(net: Chain, params: Mapping, inputs: Mapping, dtype="float64"
     out = {"cost": cost.detach().to(torch.float64).numpy()}
     out.update({n: g.detach().to(torch.float64).numpy() for n, g in zip(names, grads)})
     return out
+
+
+def jax_autograd(net: Chain, params: Mapping, inputs: Mapping, dtype="float64") -> dict:
+    """∂C/∂(every parameter) by ``jax.grad`` for a batch of points (float64 enabled)."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    table = {"sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "relu": jax.nn.relu,
+             "leaky_relu": lambda z: jax.nn.leaky_relu(z, 0.01), "linear": lambda z: z,
+             "softplus": jax.nn.softplus, "elu": jax.nn.elu, "selu": jax.nn.selu,
+             "silu": jax.nn.silu, "gelu": lambda z: jax.nn.gelu(z, approximate=False)}
+    names = net.parameter_names()
+    jdtype = getattr(jnp, dtype)
+
+    def cost(values, a, y):
+        for l in range(1, net.depth + 1):
+            z = values[f"w_{l}"] * a + values[f"b_{l}"]
+            name = net.sigma(l).name
+            a = jnp.where(z > 0, z, values[f"alpha_{l}"] * z) if name == "prelu" \
+                else table[name](z)
+        if net.cost.name == "quadratic":
+            return jnp.sum(0.5 * (a - y) ** 2)
+        return jnp.sum(-(y * jnp.log(a) + (1 - y) * jnp.log1p(-a)))
+
+    values = {n: jnp.asarray(np.asarray(params[n], dtype=np.float64), dtype=jdtype)
+              for n in names}
+    a0 = jnp.asarray(np.asarray(inputs["a_0"], dtype=np.float64), dtype=jdtype)
+    y = jnp.asarray(np.asarray(inputs["y"], dtype=np.float64), dtype=jdtype)
+    grads = jax.grad(cost)(values, a0, y)
+    return {n: np.asarray(grads[n], dtype=np.float64) for n in names}
+
+
+class DenseBackprop:
+    """The stable recurrence of a dense network in NumPy, any float dtype: z = W a + b per
+    sample column, δ_L = ∇C ⊙ σ'(z_L) (a − y for softmax), δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ σ'(z_l),
+    ∂C/∂W_l = δ_l a_{l-1}ᵀ summed over the samples."""
+
+    def __init__(self, net, dtype=np.float64):
+        self.net, self.dtype = net, np.dtype(dtype).type
+
+    def __call__(self, params: Mapping, x, y) -> dict:
+        net, t = self.net, self.dtype
+        W = {l: np.asarray(params[f"W_{l}"], dtype=t) for l in net.layers}
+        b = {l: np.asarray(params[f"b_{l}"], dtype=t)[:, None] for l in net.layers}
+        al = {l: t(params[f"alpha_{l}"]) for l in net.layers if net.has_slope(l)}
+        a, z, d = {0: np.asarray(x, dtype=t).T}, {}, {}
+        with np.errstate(all="ignore"):
+            for l in net.layers:
+                z[l] = W[l] @ a[l - 1] + b[l]
+                act = net.sigma(l)
+                if act.name == "softmax":
+                    e = np.exp(z[l] - z[l].max(axis=0))
+                    a[l] = e / e.sum(axis=0)
+                    continue
+                args = (z[l], al[l]) if l in al else (z[l],)
+                a[l] = np.asarray(act.numpy(*args), dtype=t)
+                d[l] = np.asarray(act.numpy_derivative(*args), dtype=t)
+            Y = np.asarray(y, dtype=t).T
+            L = net.L
+            if net.softmax_output:
+                delta = a[L] - Y
+            else:
+                r = {L: np.asarray(net.cost.numpy_derivative(a[L], Y), dtype=t)}
+                delta = r[L] * d[L]
+            out = {}
+            for l in range(L, 0, -1):
+                out[f"b_{l}"] = delta.sum(axis=1)
+                out[f"W_{l}"] = delta @ a[l - 1].T
+                if l in al:
+                    rl = r[l]
+                    out[f"alpha_{l}"] = np.sum(np.where(z[l] > 0, 0, z[l]) * rl)
+                if l > 1:
+                    r = {l - 1: W[l].T @ delta}
+                    delta = r[l - 1] * d[l - 1]
+        return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def chain_batch(doc: dict):
+    """The cases of a chain's vector document as one batch: float64 arrays by name."""
+    cases = doc["cases"]
+    params = {n: np.array([float(c["parameters"][n]) for c in cases])
+              for n in cases[0]["parameters"]}
+    inputs = {n: np.array([float(c["inputs"][n]) for c in cases]) for n in ("a_0", "y")}
+    return params, inputs
+
+
+def results_for(implementation, net, doc: dict) -> dict:
+    """The results document of ``implementation`` on every case of a vector document:
+    a chain's implementation takes the whole batch, a dense one case by case; every value
+    a JSON number (NaN and infinities as JSON writes them)."""
+    cases = []
+    if net.is_chain:
+        grads = implementation(*chain_batch(doc))
+        for k in range(len(doc["cases"])):
+            cases.append({"gradients": {n: float(grads[n][k]) for n in net.parameter_names()}})
+        return {"cases": cases}
+    for case in doc["cases"]:
+        g = implementation({n: np.array(v, dtype=float) for n, v in case["parameters"].items()},
+                           np.array(case["inputs"]["x"], dtype=float),
+                           np.array(case["inputs"]["y"], dtype=float))
+        cases.append({"gradients": {n: np.asarray(g[n]).tolist() for n in net.parameter_names()}})
+    return {"cases": cases}

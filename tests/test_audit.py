@@ -33,8 +33,11 @@ from symgrad.audit.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = Path(__file__).resolve().parent / "audit_docs"
+#: the worked handout holds exercises whose formulas are wrong on purpose ("find the mistake")
+#: and numeric matrices the audit does not read: it has a test of its own below
+WORKED = ("three-layer-worked.md", "three-layer-worked.tex")
 DERIVATIONS = sorted(p for p in (ROOT / "derivations").iterdir()
-                     if p.suffix in (".tex", ".md"))
+                     if p.suffix in (".tex", ".md") and p.name not in WORKED)
 
 
 def read(path: Path) -> str:
@@ -78,6 +81,27 @@ def require_pdflatex() -> None:
 
 # -- every committed derivation audits clean ----------------------------------------------
 
+@pytest.mark.parametrize("name", WORKED)
+def test_the_worked_handout_is_wrong_only_where_its_exercises_plant_a_mistake(name):
+    text = read(ROOT / "derivations" / name)
+    report = audit_text(text, filename=name)
+    lines = text.splitlines()
+    planted = [i + 1 for i, line in enumerate(lines) if "(find the mistake)" in line]
+    assert planted, "the handout has find-the-mistake exercises"
+
+    def exercise_of(line: int) -> int | None:
+        starts = [p for p in planted if p <= line]
+        nxt = [i + 1 for i, s in enumerate(lines) if s.lstrip("\\").startswith("Exercise")
+               and i + 1 > (starts[-1] if starts else 0)]
+        return starts[-1] if starts and (not nxt or line < min(nxt)) else None
+
+    wrong = [f for f in report.formulas if f.verdict == "wrong"]
+    assert sorted(exercise_of(f.line) for f in wrong) == planted  # one per exercise, no other
+    assert not [f for f in report.formulas if f.verdict == "defect"]
+    unread = {f.reason for f in report.formulas if f.verdict == "not understood"}
+    assert unread <= {"the environment 'matrix' inside a formula is not read"}
+
+
 @pytest.mark.parametrize("path", DERIVATIONS, ids=lambda p: p.name)
 def test_committed_derivations_audit_clean(path):
     report = audit_text(read(path), filename=str(path))
@@ -87,7 +111,7 @@ def test_committed_derivations_audit_clean(path):
     if path.name == "README.md":      # the index page: its formulas are plain text in code
         assert not report.formulas
         return
-    assert c["correct"] >= 20 and c["definition"] >= 5
+    assert c["correct"] >= (10 if "slides" in path.name else 20) and c["definition"] >= 5
     assert report.network["from"]["depth"] == "document"
 
 
@@ -519,16 +543,19 @@ def test_standard_input_and_a_notation_declared_in_tex_comments(monkeypatch, cap
 
 
 def test_a_definition_for_a_generic_layer_says_where_it_holds():
-    report = audit_text(read(ROOT / "derivations/mixed-linear-output-4.md"), filename="x.md")
+    """a_j = id(z_j) for a generic j, in a chain whose only linear layer is the last."""
+    doc = read(ROOT / "derivations/mixed-linear-output-4.md") + \
+        "\n$$a_{j} = \\operatorname{id}(z_{j})$$\n"
+    report = audit_text(doc, filename="x.md")
     (f,) = [x for x in report.formulas if x.latex == r"a_{j} = \operatorname{id}(z_{j})"]
     assert f.verdict == "definition" and f.reason == \
         "holds for layer 4 only, the layers with that activation"
 
 
 def test_the_command_plugs_into_symgrads_command_line(monkeypatch, capsys):
-    """What the lead's registration will do: 'audit' in COMMANDS, symgrad.cli.audit loaded."""
+    """'symgrad audit' is one of the command line's sub-commands."""
     main = pytest.importorskip("symgrad.cli.main")
-    monkeypatch.setattr(main, "COMMANDS", list(main.COMMANDS) + ["audit"])
+    assert "audit" in main.COMMANDS
     assert main.main(["audit", str(DOCS / "matrix-notes.md")]) == 0
     assert main.main(["audit", str(DOCS / "errors-matrix.md")]) == 1
     assert main.main(["audit", str(DOCS / "matrix-notes.md"), "--depth", "x"]) == 2

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from symgrad.model.activations import get_activation
 from symgrad.errors import UsageError
 from symgrad.model.costs import get_cost
-from symgrad.model.catalog import (MAX_DEPTH, MAX_LENGTH, custom_activation, custom_cost,
-                            looks_like_expression, parse_expression)
+from symgrad.model.activations import custom_activation
+from symgrad.model.catalog import MAX_DEPTH, MAX_LENGTH, looks_like_expression, parse_expression
+from symgrad.model.costs import custom_cost
 
 x = sp.Symbol("x", real=True)
 z = sp.Symbol("z", real=True)

@@ -1,9 +1,12 @@
-"""The lecture documents: up to date, compiled by pdflatex, rendered by KaTeX, parsed back.
+"""The lecture documents: up to date, compiled by pdflatex, rendered by KaTeX, parsed back,
+audited, their claims and numbers recomputed; the beamer deck, the figures, the worked example,
+the exercises and the command.
 
-The renderer tests need pdflatex (Debian texlive-latex-base, texlive-latex-recommended)
-and KaTeX (``npm install --no-save --no-package-lock --prefix tests katex@0.16.22``).  They
-skip without them on a developer machine and FAIL with a message saying what to install
-when the environment variable CI is set.
+The renderer tests need pdflatex with beamer, TikZ and pgfplots (Debian texlive-latex-base,
+texlive-latex-recommended, texlive-latex-extra, texlive-pictures) and KaTeX
+(``npm install --no-save --no-package-lock --prefix tests katex@0.16.22``).  They skip without
+them on a developer machine and FAIL with a message saying what to install when the
+environment variable CI is set; so do the figure tests without matplotlib.
 """
 from __future__ import annotations
 
@@ -19,19 +22,21 @@ import pytest
 
 from symgrad import Chain, derive
 from symgrad.cli.main import main
+from symgrad.lecture import MARKERS, build, lecture, network_of, produce
+from symgrad.lecture.regenerate import DOCUMENTS, THREE_LAYER, main as regenerate_main
 from symgrad.model.network import Dense
-from symgrad.derivation import derive
-from symgrad.lecture.documents import DOCUMENTS, MARKERS, derivation_of, lecture, network_of
-from symgrad.lecture.documents import main as lecture_main
 
 sys.path.insert(0, str(Path(__file__).parent))
+from example_checks import chain_problems, dense_problems  # noqa: E402
 from notation_parser import check_document  # noqa: E402
+from prose_checks import derivation_part, false_claims  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
 KATEX_SCRIPT = Path(__file__).parent / "katex_render.js"
 #: an overfull box narrower than this is a rounding matter, not a formula off the page
 OVERFULL_LIMIT_PT = 3.0
+STEMS = [e[0] for e in DOCUMENTS]
 
 
 def require_tool(available: bool, what: str, install: str) -> None:
@@ -46,7 +51,8 @@ def require_tool(available: bool, what: str, install: str) -> None:
 
 def require_pdflatex() -> None:
     require_tool(shutil.which("pdflatex") is not None, "pdflatex",
-                 "apt-get install texlive-latex-base texlive-latex-recommended")
+                 "apt-get install texlive-latex-base texlive-latex-recommended "
+                 "texlive-latex-extra texlive-pictures")
 
 
 def require_katex() -> None:
@@ -55,11 +61,17 @@ def require_katex() -> None:
                  "npm install --no-save --no-package-lock --prefix tests katex@0.16.22")
 
 
+def require_matplotlib() -> None:
+    import importlib.util
+    require_tool(importlib.util.find_spec("matplotlib") is not None, "matplotlib",
+                 "pip install 'symgrad[plot]'")
+
+
 def pdflatex(tex: str, folder: Path, name: str = "doc") -> tuple[int, str]:
     """Compile ``tex`` in ``folder``; returns pdflatex's exit code and its log."""
     (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
-                          cwd=folder, capture_output=True, text=True, timeout=120)
+                          cwd=folder, capture_output=True, text=True, timeout=300)
     log = (folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
     return proc.returncode, log
 
@@ -84,262 +96,174 @@ def markdown_formulas(md: str) -> list[dict]:
         [{"tex": t, "display": False} for t in inline]
 
 
-DOC_IDS = [stem for stem, _, _ in DOCUMENTS]
+def committed(name: str) -> str:
+    return (DERIVATIONS / name).read_text(encoding="utf-8")
 
+
+# -- derivations/ is complete and up to date ------------------------------------------------
 
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     """derivations/ as the documented command writes it now."""
     folder = tmp_path_factory.mktemp("derivations")
-    assert lecture_main(["--regenerate", str(folder)]) == 0
+    assert regenerate_main(["--regenerate", str(folder)]) == 0
     return folder
 
 
-# -- derivations/ is complete and up to date ------------------------------------------------
-
 def test_derivations_are_up_to_date(regenerated):
-    committed = sorted(p.name for p in DERIVATIONS.iterdir() if p.suffix in (".tex", ".md")
-                       and p.name != "README.md")
-    produced = sorted(p.name for p in regenerated.iterdir())
-    assert committed == produced, "derivations/ and DOCUMENTS disagree on the file set"
-    stale = [n for n in produced
-             if (DERIVATIONS / n).read_text(encoding="utf-8") != (regenerated / n).read_text(encoding="utf-8")]
+    def files(folder):
+        return sorted(p.name for p in folder.iterdir() if p.name != "README.md")
+    assert files(DERIVATIONS) == files(regenerated), "derivations/ and DOCUMENTS disagree"
+    stale = [p.name for p in regenerated.iterdir() if p.suffix in (".tex", ".md")
+             and committed(p.name) != p.read_text(encoding="utf-8")]
     assert not stale, (f"out of date: {stale}; run 'python -m symgrad.lecture --regenerate "
                        "derivations'")
 
 
 def test_derivations_cover_the_required_cases():
-    specs = {stem: (network_of(spec), notation) for stem, spec, notation in DOCUMENTS}
-    nets = [n for n, _ in specs.values() if n.is_chain]
-    dense = [n for n, _ in specs.values() if not n.is_chain]
-    # the material's three-layer network (shared/REFERENCE.md §2)
-    assert any(n.widths[0] > 1 and n.L == 3 and [a.name for a in n.activations]
-               == ["sigmoid", "sigmoid", "linear"] and n.cost_name == "squared-error"
-               and n.samples > 1 for n in dense)
-    assert any(n.depth == 4 and not n.mixed and n.activations[0].name == "sigmoid"
-               and n.cost.name == "quadratic" for n in nets)
-    for act in ("tanh", "relu"):
-        assert any(not n.mixed and n.activations[0].name == act for n in nets)
-    assert any(n.mixed and n.activations[-1].is_linear for n in nets)
-    assert any(n.cost.name == "cross-entropy" and n.activations[-1].name == "sigmoid" for n in nets)
-    assert any(n.depth >= 5 for n in nets)                      # products broken across lines
-    assert any(notation == "matrix" for _, notation in specs.values())
-    readme = (DERIVATIONS / "README.md").read_text(encoding="utf-8")
+    by_stem = {e[0]: e for e in DOCUMENTS}
+    nets = {stem: network_of(e[1]) for stem, e in by_stem.items()}
+    assert nets["three-layer-matrix"] == Dense(**THREE_LAYER)
+    _, _, _, formats, sections, exercises = by_stem["three-layer-worked"]
+    assert {"example", "exercises", "figures"} <= set(sections) and exercises >= 4
+    assert by_stem["three-layer-slides"][3] == ("beamer",)
+    for act in ("sigmoid", "tanh", "relu"):
+        assert any(n.is_chain and not n.mixed and n.activations[0].name == act for n in nets.values())
+    assert any(n.mixed and n.activations[-1].is_linear for n in nets.values())
+    assert any(n.cost_name == "cross-entropy" for n in nets.values())
+    readme = committed("README.md")
     assert "python -m symgrad.lecture --regenerate derivations" in readme
-    assert "pdftoppm" in readme
 
 
-def test_cross_entropy_document_states_the_cancelled_output_error():
-    text = (DERIVATIONS / "cross-entropy-sigmoid-4.tex").read_text(encoding="utf-8")
-    # δ_4 = σ'(z_4) ∂C/∂a_4 = a_4 (1 - a_4) (a_4 - y)/(a_4 (1 - a_4)) = a_4 - y
-    assert r"&= a_{4} - y" in text
-    assert r"\frac{\partial C}{\partial b_{4}} &= a_{4} - y" in text
+def _markdown_stems():
+    return [e[0] for e in DOCUMENTS if "markdown" in e[3]]
 
 
-def test_every_document_carries_its_command_and_marker():
-    for stem, spec, notation in DOCUMENTS:
-        for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
-            first = (DERIVATIONS / (stem + ext)).read_text(encoding="utf-8").splitlines()[0]
-            assert first.startswith(MARKERS[fmt])
-            shape = (f"--widths {','.join(map(str, spec['widths']))}" if "widths" in spec
-                     else f"--depth {spec['depth']}")
-            assert shape in first and f"--format {fmt}" in first
+@pytest.mark.parametrize("stem", _markdown_stems())
+def test_committed_documents_parse_back_and_every_claim_holds(stem):
+    entry = next(e for e in DOCUMENTS if e[0] == stem)
+    d = derive(network_of(entry[1]))
+    for ext, fmt in ((".md", "markdown"), (".tex", "tex")):
+        text = committed(stem + ext)
+        assert check_document(derivation_part(text, fmt), fmt, d, entry[2]) == []
+    assert false_claims(committed(stem + ".md"), d) == []
 
 
-# -- parse back: every formula equals what was derived ---------------------------------------
-
-@pytest.mark.parametrize("stem,spec,notation", DOCUMENTS, ids=DOC_IDS)
-def test_documents_parse_back_to_the_derivation(stem, spec, notation):
-    d = derivation_of(network_of(spec))
-    for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
-        text = (DERIVATIONS / (stem + ext)).read_text(encoding="utf-8")
-        assert check_document(text, fmt, d, notation) == []
-
-
-def _corrupt(text: str, old: str, new: str) -> str:
-    assert old in text, old
-    return text.replace(old, new, 1)
-
-
-@pytest.mark.parametrize("old,new", [
-    # a lost backslash: \frac printed as rac (the published slides' mistake)
-    (r"\frac{\partial C}{\partial b_{3}} &= \sigma'(z_{3})",
-     r"rac{\partial C}{\partial b_{3}} &= \sigma'(z_{3})"),
-    # a doubled factor
-    (r"&= \sigma'(z_{2}) \, w_{3} \, \sigma'(z_{3})",
-     r"&= \sigma'(z_{2}) \, w_{3} \, w_{3} \, \sigma'(z_{3})"),
-    # a lost factor
-    (r"&= a_{1} \, \sigma'(z_{2}) \, w_{3}", r"&= a_{1} \, w_{3}"),
-    # a wrong bound, (1/4)^3 for (1/4)^4
-    (r"\left(\frac{1}{4}\right)^{4}", r"\left(\frac{1}{4}\right)^{3}"),
-    # a wrong activation derivative
-    (r"\sigma'(z_{j}) &= a_{j} \left(1 - a_{j}\right)", r"\sigma'(z_{j}) &= a_{j} \left(1 + a_{j}\right)"),
-    # the wrong relation
-    (r"\right| &\leq", r"\right| &="),
-])
-def test_parse_back_catches_a_corrupted_formula(old, new):
-    d = derive(Chain(depth=4))
-    text = (DERIVATIONS / "sigmoid-chain-4.tex").read_text(encoding="utf-8")
-    assert check_document(text, "tex", d) == []
-    assert check_document(_corrupt(text, old, new), "tex", d) != []
+def test_the_fixed_sentences_of_the_findings():
+    mixed = committed("mixed-linear-output-4.md")
+    assert "a_{j} = \\operatorname{id}(z_{j})" not in mixed and "1 \\, \\frac" not in mixed
+    assert "$\\delta_{4} = \\frac{\\partial C}{\\partial a_{4}}$" in mixed
+    relu = committed("relu-chain-4.md")
+    assert "any differentiable activation" not in relu
+    assert "$\\operatorname{ReLU}'(0) = 0$ (the left branch's value)" in relu
+    assert "\\begin{cases} 0 & \\text{for}\\: a_{j} \\leq 0" in relu    # ReLU' with a_j
+    ce = committed("cross-entropy-sigmoid-4.md")
+    assert "with the cross-entropy cost" in ce.splitlines()[2]
+    assert "carries 3 activation derivatives" in ce
+    sigmoid = committed("sigmoid-chain-4.md")
+    assert "is at least $4$" in sigmoid and "the bound that vanishes, not necessarily" in sigmoid
+    assert "next layer's error times that factor" not in sigmoid
+    three = committed("three-layer-matrix.md")
+    assert "\\delta_{l} = \\frac{\\partial \\mathcal{L}}{\\partial \\tilde{h}_{l}}" in three
+    assert "network order" not in three and "the material writes" not in three
+    assert "one for each of the layers 1 and 2 (the linear layer 3 contributes none)" in three
+    assert "transpose" in committed("sigmoid-chain-4-matrix.md")
 
 
-def test_parse_back_catches_a_doubled_factor_in_the_matrix_notation():
-    # ∂h_2/∂h_2 in place of ∂h_2/∂h̃_2, the other mistake of the published slides
-    d = derive(Chain(depth=4))
-    text = (DERIVATIONS / "sigmoid-chain-4-matrix.md").read_text(encoding="utf-8")
-    assert check_document(text, "markdown", d, "matrix") == []
-    bad = _corrupt(text, r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}}",
-                   r"\frac{\partial h_{2}}{\partial h_{2}}")
-    assert check_document(bad, "markdown", d, "matrix") != []
+# -- the worked example and the exercises ---------------------------------------------------
+
+def test_the_worked_example_recomputes_to_every_printed_digit():
+    net = Dense(**THREE_LAYER)
+    md = committed("three-layer-worked.md")
+    assert dense_problems(md, net) == []
+    wrong = md.replace("0.667528", "0.667538", 1)           # one digit of ŷ_1 off
+    assert wrong != md and dense_problems(wrong, net) != []
+    chain = Chain(depth=4)
+    text = lecture(derive(chain), "markdown", sections=["example"])
+    assert chain_problems(text, chain) == []
+    assert chain_problems(text.replace("0.487503", "0.487501", 1), chain) != []
+    assert "agrees with symgrad's reference (symgrad.oracle.reference" in text
 
 
-THREE_LAYER = dict(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
-                   cost="squared-error", samples=4)
+def test_a_dead_relu_unit_is_said_so_in_the_example():
+    text = lecture(derive(Chain(depth=3, activation="relu")), "markdown", sections=["example"])
+    assert "the activation derivative is exactly 0 at this point" in text
 
 
-@pytest.mark.parametrize("old,new", [
-    # ∂h_2/∂h_2 repeated in the chain rule, the published slides' mistake
-    (r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}",
-     r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} \cdot \frac{\partial h_{2}}{\partial h_{2}} "
-     r"\cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}"),
-    # ∂h_2/∂h_2 in place of ∂h_2/∂h̃_2
-    (r"\frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial \tilde{h}_{2}}",
-     r"\frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial h_{2}}"),
-    # two factors of the chain swapped (matrices do not commute)
-    (r"\frac{\partial \tilde{h}_{2}}{\partial h_{1}} \cdot \frac{\partial h_{1}}{\partial \tilde{h}_{1}}",
-     r"\frac{\partial h_{1}}{\partial \tilde{h}_{1}} \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}}"),
-    # the column convention's W_3ᵀ δ_3 in the row convention
-    (r"\left(\delta_{3} W_{3}^{T}\right)", r"\left(W_{3}^{T} \delta_{3}\right)"),
-    # a lost transpose
-    (r"\sum_{i=1}^{N} h_{1,i}^{T} \delta_{2,i}", r"\sum_{i=1}^{N} h_{1,i} \delta_{2,i}"),
-    # a lost backslash
-    (r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}",
-     r"rac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}"),
-    # a wrong bound: one sigmoid factor in place of two
-    (r"\left(\frac{1}{4}\right)^{2}", r"\frac{1}{4}"),
-    # a wrong local factor: σ' ≤ 1/4 printed as 1
-    (r"\right\rVert &\leq \frac{1}{4}", r"\right\rVert &\leq 1"),
-])
-def test_parse_back_catches_a_corrupted_three_layer_formula(old, new):
-    d = derive(Dense(**THREE_LAYER))
-    for ext, fmt in ((".tex", "tex"), (".md", "markdown")):
-        text = (DERIVATIONS / f"three-layer-matrix{ext}").read_text(encoding="utf-8")
-        assert check_document(text, fmt, d) == []
-        assert check_document(_corrupt(text, old, new), fmt, d) != []
+def test_exercises_come_with_solutions_and_the_mistake_is_one():
+    from symgrad.audit import audit_text
+    md = committed("three-layer-worked.md")
+    exercises = md.split("<!-- symgrad-section: exercises -->")[1].split("<!-- symgrad-section")[0]
+    solutions = md.split("<!-- symgrad-section: solutions -->")[1]
+    for i in range(1, 5):
+        assert f"Exercise {i} (" in exercises and f"Solution {i}." in solutions
+    wrong = re.search(r"Find it and correct it:\n\n\$\$\n\\begin\{aligned\}\n(.*?)\n", exercises).group(1)
+    right = re.search(r"The correct formula.*?\n\n\$\$\n\\begin\{aligned\}\n(.*?)\n", solutions, re.S).group(1)
+    forward = md.split("<!-- symgrad-section: chain-rule")[0]
+    verdict = {f.latex.strip(): f.verdict for f in audit_text(
+        forward + f"\n$$\n\\begin{{aligned}}\n{wrong}\n\\\\\n{right}\n\\end{{aligned}}\n$$\n",
+        fmt="markdown").formulas}
+    assert verdict[wrong.strip()] in ("wrong", "defect") and verdict[right.strip()] == "correct"
 
 
-def test_three_layer_document_reads_like_the_material():
-    text = (DERIVATIONS / "three-layer-matrix.tex").read_text(encoding="utf-8")
-    for row in [r"\tilde{h}_{1,i} &= x_{i}^{T} W_{1} + b_{1}",
-                r"h_{1,i} &= \sigma(\tilde{h}_{1,i})",
-                r"\hat{y}_{i} &= h_{2,i} W_{3} + b_{3}",
-                r"\mathcal{L} &= \sum_{i=1}^{N} \left\lVert y_{i} - \hat{y}_{i}\right\rVert_{2}^{2}",
-                # the chain rule of shared/REFERENCE.md §2, every factor once
-                r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \frac{\partial \mathcal{L}}{\partial \hat{y}}"
-                r" \cdot \frac{\partial \hat{y}}{\partial h_{2}} \cdot \frac{\partial h_{2}}{\partial \tilde{h}_{2}}"
-                r" \cdot \frac{\partial \tilde{h}_{2}}{\partial h_{1}} \cdot \frac{\partial h_{1}}{\partial \tilde{h}_{1}}"
-                r" \cdot \frac{\partial \tilde{h}_{1}}{\partial W_{1}}",
-                r"\frac{\partial h_{2}}{\partial \tilde{h}_{2}} &= \operatorname{diag}\left(\sigma'(\tilde{h}_{2})\right)",
-                r"\frac{\partial \hat{y}}{\partial h_{2}} &= W_{3}^{T}",
-                r"\delta_{2} &= \left(\delta_{3} W_{3}^{T}\right) \odot \sigma'(\tilde{h}_{2})",
-                r"\frac{\partial \mathcal{L}}{\partial W_{1}} &= \sum_{i=1}^{N} x_{i} \delta_{1,i}",
-                r"\left|{\sigma'(z)}\right| &\leq \frac{1}{4}",
-                r"\nabla_{\hat{y}} \mathcal{L} &= 2 \cdot \left(\hat{y} - y\right)"]:
-        assert row in text, row
-    assert r"\partial h_{2}}{\partial h_{2}}" not in text and "rac{" not in text.replace(r"\frac{", "")
+def test_a_bound_exercise_gives_a_point_where_the_wrong_bound_fails():
+    blocks = build(derive(Chain(depth=3, cost="cross-entropy")), sections=["exercises"],
+                   exercises=4).solutions.blocks
+    words = "".join(w for b in blocks for w in getattr(b, "words", ()) if isinstance(w, str))
+    assert "one activation derivative too many: the output's cancelled" in words
+    assert "the second bound is only" in words
 
 
-def test_three_layer_row_forms_are_the_dense_derivation_transposed():
-    """The printed row forms, evaluated on random numbers, equal the Derivation's column
-    forms transposed (W_row = W_colᵀ): δ_2 = (δ_3 W_3ᵀ) ⊙ σ'(h̃_2) and ∂𝓛/∂W_l = h_{l-1}ᵀ δ_l."""
-    import numpy as np
-    import sympy as sp
-    from symgrad.lecture.steps import row_form
-    net = Dense(widths=(3, 4, 4, 2), activations=("sigmoid", "sigmoid", "linear"),
-                cost="squared-error")
-    d = derive(net)
-    rng = np.random.default_rng(7)
-    values = {}
-    for sym in [net.W(3), net.delta(3), net.z(2), net.delta(2), net.a(1)]:
-        values[sym] = rng.normal(size=sym.shape)
-    sig = lambda z: 1 / (1 + np.exp(-z))
+# -- figures, slides ------------------------------------------------------------------------
 
-    def evaluate(e, col: bool):
-        if isinstance(e, sp.MatrixSymbol):
-            v = values[next(s for s in values if s.name == e.name)]
-            return v if (col or v.shape == e.shape) else v.T
-        if isinstance(e, sp.Transpose):
-            return evaluate(e.arg, col).T
-        if isinstance(e, sp.MatMul):
-            out = evaluate(e.args[0], col)
-            for a in e.args[1:]:
-                out = out @ evaluate(a, col)
-            return out
-        if isinstance(e, sp.HadamardProduct):
-            return evaluate(e.args[0], col) * evaluate(e.args[1], col)
-        z = evaluate(e.expr, col)                      # σ'(z) elementwise
-        return sig(z) * (1 - sig(z))
-
-    col = evaluate(d.delta_matrix(2), True)
-    row = evaluate(row_form(d.delta_matrix(2), net), False)
-    assert row.shape == (1, 4) and np.allclose(row, col.T, rtol=1e-15, atol=0)
-    col = evaluate(d.gradient_matrix("W_2"), True)
-    row = evaluate(row_form(d.gradient_matrix("W_2"), net), False)
-    assert row.shape == (4, 4) and np.allclose(row, col.T, rtol=1e-15, atol=0)
-    assert not np.allclose(row, col, rtol=1e-3)       # the transpose matters here
+def test_markdown_figures_are_written_beside_the_document(tmp_path):
+    require_matplotlib()
+    out = tmp_path / "relu.md"
+    assert main(["lecture", "--depth", "2", "--activation", "relu", "--sections",
+                 "figures,forward", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == ["relu-activation-relu.png", "relu-network.png"]
+    assert all(f"]({name})" in text for name in pngs)
+    assert all((tmp_path / n).read_bytes().startswith(b"\x89PNG") for n in pngs)
+    assert text.index("symgrad-section: figures") < text.index("symgrad-section: forward")
+    assert main(["lecture", "--depth", "2", "--activation", "relu", "--sections",
+                 "figures", "-o", str(out)]) == 0      # its own figures are replaced
 
 
-def test_lecture_with_widths_writes_the_three_layer_document(tmp_path):
-    out = tmp_path / "three.tex"
-    assert main(["lecture", "--widths", "3,4,4,2", "--activations", "sigmoid,sigmoid,linear",
-                 "--cost", "squared-error", "--samples-in-loss", "4", "--notation", "matrix",
-                 "-o", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == \
-        (DERIVATIONS / "three-layer-matrix.tex").read_text(encoding="utf-8")
-    md = tmp_path / "three.md"                      # --notation matrix is the default for --widths
-    assert main(["lecture", "--widths", "3,4,4,2", "--activations", "sigmoid,sigmoid,linear",
-                 "--cost", "squared-error", "--samples-in-loss", "4", "-o", str(md)]) == 0
-    assert md.read_text(encoding="utf-8") == \
-        (DERIVATIONS / "three-layer-matrix.md").read_text(encoding="utf-8")
+def test_without_matplotlib_the_figures_are_a_note(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    out = produce(derive(Chain(depth=2)), "markdown", sections=["figures"], stem="x")
+    assert out.figures == () and "matplotlib is installed: pip install" in out.text
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--widths", "3,4,2", "--notation", "nielsen"], "notation='nielsen': a dense network"),
-    (["--widths", "3,4,2", "--cost", "softmax-cross-entropy"], "cost='softmax-cross-entropy':"),
-    (["--widths", "3,4,2", "--cost", "cross-entropy"], "cost='cross-entropy':"),
-    (["--widths", "3,4,2", "--activations", "prelu,linear"], "activations='prelu,linear':"),
-    (["--widths", "3,0,2"], "widths='3,0,2': every width must be an integer >= 1"),
-    (["--widths", "3,4,2", "--activations", "tanh"], "activations='tanh': 1 given"),
-])
-def test_lecture_with_widths_bad_input_is_one_line(args, needle, tmp_path, capsys):
-    out = tmp_path / "x.tex"
-    assert main(["lecture", *args, "-o", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("symgrad: error:") and err.count("\n") == 1 and needle in err, err
-    assert not out.exists()
-
-
-# -- pdflatex ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("stem", DOC_IDS)
-def test_pdflatex_compiles_every_derivation_without_overfull_formulas(stem, tmp_path):
+@pytest.mark.parametrize("stem", ["sigmoid-chain-4", "three-layer-worked", "three-layer-slides"])
+def test_pdflatex_compiles_documents_and_deck_without_overfull_formulas(stem, tmp_path):
     require_pdflatex()
-    code, log = pdflatex((DERIVATIONS / f"{stem}.tex").read_text(encoding="utf-8"), tmp_path, stem)
+    code, log = pdflatex(committed(f"{stem}.tex"), tmp_path, stem)
     errors = [line for line in log.splitlines() if line.startswith("!")]
     assert code == 0 and not errors, errors
-    assert (tmp_path / f"{stem}.pdf").stat().st_size > 10_000
-    wide = [w for w in overfull(log) if w > OVERFULL_LIMIT_PT]
-    assert not wide, f"{stem}: overfull boxes of {wide} pt"
+    assert not [w for w in overfull(log) if w > OVERFULL_LIMIT_PT]
+
+
+def test_the_deck_has_one_idea_a_frame():
+    deck = committed("three-layer-slides.tex")
+    titles = re.findall(r"\\frametitle\{(.*?)\}", deck)
+    for part in ("The network", "The forward pass", "The chain rule", "Backpropagation",
+                 "How large can the gradients be?", "A worked example"):
+        assert any(t.startswith(part) for t in titles), part
+    frames = deck.split(r"\begin{frame}")[1:]
+    assert all(f.count(r"\\") <= 12 for f in frames if "tikzpicture" not in f)
 
 
 def test_pdflatex_harness_sees_errors_and_overfull_boxes(tmp_path):
     require_pdflatex()
-    d = derive(Chain(depth=2))
-    broken = lecture(d, "tex").replace(r"\end{align*}", r"\end{aligned}", 1)
+    broken = lecture(derive(Chain(depth=2))).replace(r"\end{align*}", r"\end{aligned}", 1)
     code, log = pdflatex(broken, tmp_path, "broken")
     assert code != 0 and any(line.startswith("!") for line in log.splitlines())
-    # one unbroken depth-20 product is far wider than the page
     long = "".join(rf"w_{{{j}}} \sigma'(z_{{{j}}}) " for j in range(1, 21))
     doc = ("\\documentclass{article}\\usepackage{amsmath}\\begin{document}\\begin{align*}"
            f"x &= {long}\\end{{align*}}\\end{{document}}\n")
@@ -347,38 +271,13 @@ def test_pdflatex_harness_sees_errors_and_overfull_boxes(tmp_path):
     assert code == 0 and max(overfull(log)) > 100
 
 
-@pytest.mark.parametrize("args", [["--depth", "12", "--cost", "cross-entropy"],
-                                  ["--depth", "6", "--activations", "tanh,relu,prelu,elu,selu,linear",
-                                   "--notation", "matrix"]])
-def test_deep_and_mixed_lectures_fit_the_page(args, tmp_path):
-    require_pdflatex()
-    out = tmp_path / "deep.tex"
-    assert main(["lecture", *args, "-o", str(out)]) == 0
-    code, log = pdflatex(out.read_text(encoding="utf-8"), tmp_path, "deep")
-    assert code == 0
-    assert not [w for w in overfull(log) if w > OVERFULL_LIMIT_PT]
-
-
-def test_symgrad_lecture_then_pdflatex_from_the_shell(tmp_path):
-    """The issue's 'done when': symgrad lecture -o chain.tex && pdflatex chain.tex."""
-    require_pdflatex()
-    exe = shutil.which("symgrad")
-    cmd = [exe] if exe else [sys.executable, "-m", "symgrad.cli.main"]
-    proc = subprocess.run(cmd + ["lecture", "-o", "chain.tex"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "chain.tex"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and (tmp_path / "chain.pdf").exists()
-
-
-# -- KaTeX ------------------------------------------------------------------------------------
-
 def test_katex_renders_every_formula_of_every_markdown_document():
     require_katex()
     formulas = []
-    for stem in DOC_IDS:
-        formulas += markdown_formulas((DERIVATIONS / f"{stem}.md").read_text(encoding="utf-8"))
+    for stem in _markdown_stems():
+        formulas += markdown_formulas(committed(f"{stem}.md"))
+    marp = lecture(derive(Chain(depth=3, activation="tanh")), "marp", sections=["forward", "bounds"])
+    formulas += markdown_formulas(marp)
     result = katex(formulas)
     assert result["errors"] == []
     assert result["rendered"] == len(formulas) > 300
@@ -394,13 +293,31 @@ def test_katex_harness_rejects_a_broken_formula():
 
 # -- the command ------------------------------------------------------------------------------
 
+def test_lecture_with_widths_writes_the_three_layer_document(tmp_path):
+    out = tmp_path / "three.tex"
+    assert main(["lecture", "--widths", "3,4,4,2", "--activations", "sigmoid,sigmoid,linear",
+                 "--cost", "squared-error", "--samples-in-loss", "4", "--notation", "matrix",
+                 "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == committed("three-layer-matrix.tex")
+
+
+def test_sections_come_in_the_order_given_and_the_deck_is_beamer(capsys):
+    assert main(["lecture", "--depth", "2", "--sections", "bounds,forward",
+                 "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert re.findall(r"symgrad-section: (\S+)", text) == ["bounds", "forward"]
+    assert main(["lecture", "--depth", "2", "--format", "beamer"]) == 0
+    deck = capsys.readouterr().out
+    assert deck.startswith(MARKERS["tex"]) and r"\documentclass[aspectratio=169,11pt]{beamer}" in deck
+    assert main(["lecture", "--depth", "2", "--exercises", "2", "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert "Exercise 2 (" in text and "symgrad-section: solutions" in text
+
+
 def test_lecture_writes_whole_files_and_respects_foreign_ones(tmp_path, capsys):
     out = tmp_path / "chain.tex"
     assert main(["lecture", "-o", str(out)]) == 0
-    first = out.read_text(encoding="utf-8")
-    assert first.startswith(MARKERS["tex"]) and first.rstrip().endswith(r"\end{document}")
-    assert main(["lecture", "--depth", "3", "-o", str(out)]) == 0   # ours: replaced
-    assert "--depth 3" in out.read_text(encoding="utf-8").splitlines()[0]
+    assert out.read_text(encoding="utf-8").startswith(MARKERS["tex"])
     foreign = tmp_path / "notes.tex"
     foreign.write_text("my own notes\n", encoding="utf-8")
     capsys.readouterr()
@@ -408,46 +325,41 @@ def test_lecture_writes_whole_files_and_respects_foreign_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--force" in err and "notes.tex" in err
     assert foreign.read_text(encoding="utf-8") == "my own notes\n"
-    assert main(["lecture", "-o", str(foreign), "--force"]) == 0
-    assert foreign.read_text(encoding="utf-8").startswith(MARKERS["tex"])
-
-
-def test_lecture_format_follows_the_file_name(tmp_path):
-    md = tmp_path / "chain.md"
-    assert main(["lecture", "--depth", "2", "-o", str(md)]) == 0
-    text = md.read_text(encoding="utf-8")
-    assert text.startswith(MARKERS["markdown"]) and "\\begin{aligned}" in text
-    assert "\\documentclass" not in text
-    assert check_document(text, "markdown", derive(Chain(depth=2))) == []
-
-
-def test_lecture_to_stdout_matches_the_library(capsys):
-    assert main(["lecture", "--depth", "2", "--activation", "tanh", "--format", "markdown",
-                 "--notation", "matrix"]) == 0
-    assert capsys.readouterr().out == lecture(derive(Chain(depth=2, activation="tanh")),
-                                              "markdown", "matrix")
 
 
 @pytest.mark.parametrize("args,needle", [
     (["--notation", "tilde"], "notation='tilde': must be one of nielsen, matrix"),
-    (["--format", "pdf"], "format='pdf': must be one of tex, markdown"),
+    (["--format", "pdf"], "format='pdf': must be one of tex, markdown, beamer, marp"),
     (["--depth", "101"], "depth=101:"),
-    (["--depth", "0"], "depth=0: depth must be an integer >= 1"),
-    (["--activations", "tanh,relu"], "activations='tanh,relu'"),
+    (["--sections", "forward,proof"], "sections='forward,proof': unknown section 'proof'"),
+    (["--sections", "forward,forward"], "sections='forward,forward': name every section once"),
+    (["--exercises", "0"], "exercises=0: must be an integer from 1 to 20"),
+    (["--widths", "3,4,2", "--notation", "nielsen"], "notation='nielsen': a dense network"),
+    (["--widths", "3,4,2", "--activations", "prelu,linear"], "activations='prelu,linear':"),
+    (["--widths", "784,30,10", "--sections", "example"], "sections=example: the worked example "
+                                                        "prints every number"),
+    (["--widths", "3,4,2", "--activations", "tanh"], "activations='tanh': 1 given"),
 ])
 def test_lecture_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, capsys):
     out = tmp_path / "x.tex"
     assert main(["lecture", *args, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("symgrad: error:") and err.count("\n") == 1 and needle in err, err
-    assert not out.exists()                                         # nothing half-written
+    assert not out.exists()
 
 
-def test_a_wide_network_is_proven_at_narrow_widths_and_says_so(tmp_path):
-    # Nielsen's MNIST shape: the printed forms do not mention the widths; the proof runs at 3,3,3,3
-    out = tmp_path / "mnist.md"
-    assert main(["lecture", "--widths", "784,30,30,10", "--samples-in-loss", "100",
-                 "-o", str(out)]) == 0
-    text = out.read_text(encoding="utf-8")
+def test_markdown_figures_need_a_file_name(capsys):
+    assert main(["lecture", "--depth", "2", "--sections", "figures", "--format", "markdown"]) == 2
+    assert "give the document a file name (-o FILE.md)" in capsys.readouterr().err
+
+
+def test_dense_lectures_take_every_cost():
+    for cost in ("quadratic", "squared-error", "cross-entropy", "softmax-cross-entropy"):
+        text = lecture(derive(Dense([2, 3, 2], "sigmoid" if cost != "softmax-cross-entropy"
+                                    else "tanh", cost)), "markdown")
+        assert text.startswith(MARKERS["markdown"])
+
+
+def test_a_wide_network_is_proven_at_narrow_widths_and_says_so():
+    text = lecture(derive(Dense([784, 30, 30, 10], samples=100)), "markdown")
     assert "(at widths 3, 3, 3, 3 and N = 2:" in text and "N = 100 here" in text
-    assert check_document(text, "markdown", derive(Dense([784, 30, 30, 10], samples=100))) == []

@@ -1,15 +1,25 @@
-"""Gradient sizes per layer over random draws: vanishing and exploding, as numbers and plots."""
+"""Gradient sizes per layer: over random draws and over training, as numbers and plots."""
 from __future__ import annotations
 
-from symgrad.analysis.core import (  # noqa: F401
-    INITS, DENSE_INITS, LayerStats, Analysis, draw_parameters, analyze, dense_network,
-    draw_dense_parameters, dense_gradient_norms, analyze_dense, plot_analyses,
-    VANISHING_RATE, EXPLODING_RATE, PLOT_MARKER, MP_BUDGET, OUTPUTS, PRECISIONS,
+from symgrad.analysis.draws import (  # noqa: F401
+    INITS, PRELU_ALPHA, Draw, draw,
+)
+from symgrad.analysis.plot import (  # noqa: F401
+    PLOT_MARKER, SMOOTH, matplotlib_pyplot, plot_analyses, plot_training, save,
+)
+from symgrad.analysis.sizes import (  # noqa: F401
+    PRECISIONS, UNDERFLOW, VANISHING_RATE, EXPLODING_RATE, DEAD_FRACTION, LayerStats,
+    Analysis, gradient_norms, analyze, dense_network, OUTPUTS,
+)
+from symgrad.analysis.training import (  # noqa: F401
+    DEFAULT_WIDTHS, POINTS, NOISE, MAX_STEPS, TrainingRun, spirals, training_network, train,
+    training_json,
 )
 
 __all__ = [
-    'INITS', 'DENSE_INITS', 'LayerStats', 'Analysis', 'draw_parameters', 'analyze',
-    'dense_network', 'draw_dense_parameters', 'dense_gradient_norms', 'analyze_dense',
-    'plot_analyses', 'VANISHING_RATE', 'EXPLODING_RATE', 'PLOT_MARKER', 'MP_BUDGET',
-    'OUTPUTS', 'PRECISIONS',
+    'INITS', 'PRELU_ALPHA', 'Draw', 'draw', 'PLOT_MARKER', 'SMOOTH', 'matplotlib_pyplot',
+    'plot_analyses', 'plot_training', 'save', 'PRECISIONS', 'UNDERFLOW', 'VANISHING_RATE',
+    'EXPLODING_RATE', 'DEAD_FRACTION', 'LayerStats', 'Analysis', 'gradient_norms',
+    'analyze', 'dense_network', 'OUTPUTS', 'DEFAULT_WIDTHS', 'POINTS', 'NOISE', 'MAX_STEPS',
+    'TrainingRun', 'spirals', 'training_network', 'train', 'training_json',
 ]

@@ -91,8 +91,8 @@ class Evaluator:
     exact function (kinks included) instead of the smooth stand-in."""
 
     def __init__(self, inst, env: dict, *, per_sample: bool = True, exact: bool = False,
-                 state=None, subset=None, complex_ok: bool = False):
-        self.inst, self.env = inst, dict(env)
+                 state=None, subset=None, complex_ok: bool = False, mirror: bool = False):
+        self.inst, self.env, self.mirror = inst, dict(env), mirror
         self.per_sample, self.exact = per_sample, exact
         self.state, self.subset, self.complex_ok = state, subset, complex_ok
         self.fns = EXACT_FUNCTIONS if exact else NETWORK_FUNCTIONS
@@ -167,6 +167,14 @@ class Evaluator:
 
     def _Qty(self, q: Qty) -> M:
         addr = self.address(q)
+        local = self.exact and self.state is None and q.kind in ("pre", "act") and addr[1]
+        if local and self.inst.spec.activations[addr[1] - 1] in EXACT_FUNCTIONS:
+            # a claim about the activation itself: a_l = f(z_l) with the exact f (its kink
+            # included), not the smooth stand-in of the forward pass; ``mirror`` evaluates
+            # it at −z_l too, so both sides of a kink are seen
+            z = np.asarray(self.inst.value(("pre",) + addr[1:])) * (-1 if self.mirror else 1)
+            f = EXACT_FUNCTIONS[self.inst.spec.activations[addr[1] - 1]][0]
+            return M(self._components(q, np.asarray(z if q.kind == "pre" else f(z))))
         if q.kind == "error":
             v = self.inst.grad(("pre",) + addr[1:])
         elif self.state is not None and q.kind in ("pre", "act"):

@@ -161,14 +161,22 @@ class Judge:
         if not is_network(lhs, rhs):
             return self._function_identity(lhs, rhs)
         per = self.per_sample(lhs, rhs)
+        # σ'(z_l) written with the unit's own output a_l: a fact of the activation, judged
+        # with its exact form (a ReLU unit's a_l is 0 exactly where z_l <= 0)
+        exact = _local_identity(lhs, rhs)
         envs = self.bindings(lhs, rhs)
         if not envs:
             envs = self.bindings(lhs, rhs, filter_names=False)
         checked, last_unknown = 0, None
         for env in envs:
             try:
-                a = Evaluator(self.inst, env, per_sample=per).value(lhs)
-                b = Evaluator(self.inst, env, per_sample=per).value(rhs)
+                a = Evaluator(self.inst, env, per_sample=per, exact=exact).value(lhs)
+                b = Evaluator(self.inst, env, per_sample=per, exact=exact).value(rhs)
+                if exact and same(a, b):  # and at −z, the other side of every kink
+                    a = Evaluator(self.inst, env, per_sample=per, exact=True,
+                                  mirror=True).value(lhs)
+                    b = Evaluator(self.inst, env, per_sample=per, exact=True,
+                                  mirror=True).value(rhs)
             except ShapeMismatch as exc:
                 return Outcome("shape", str(exc), env, checked)
             except NotUnderstood as exc:
@@ -218,3 +226,11 @@ class Judge:
     def shape(self, node: S, env: dict) -> str:
         return shape_text(Evaluator(self.inst, env, per_sample=self.per_sample(node))
                           .value(node).settle())
+
+
+def _local_identity(*nodes: S) -> bool:
+    """Only activation values and derivatives at pre-activations, no cost, weight or error:
+    a statement about the activation function, not about the network's gradients."""
+    kinds = {q.kind for node in nodes for q in walk(node) if isinstance(q, Qty)}
+    types = {type(n).__name__ for node in nodes for n in walk(node)}
+    return bool(kinds) and kinds <= {"pre", "act"} and "Apply" in types and "Partial" not in types

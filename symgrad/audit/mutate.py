@@ -181,6 +181,10 @@ def _layer_input(lhs: S):
     return None
 
 
+def _is_zero(term: S) -> bool:
+    return isinstance(term, Num) and term.value == 0
+
+
 def _sign_edit(w: _Writer, sir, term: S):
     """Flip the last sign of a sum (the whole term, or a factor such as a_4 - y), else
     negate the whole right-hand side."""
@@ -241,7 +245,8 @@ def _candidates(auditor, f, sir, text: str) -> list:
                         out.append(("identity-factor",
                                     [w.replace_node(fct, Partial(fct.num, fct.num))]))
         out += _node_candidates(w, term, k_in, depth)
-    if "=" in sir.ops and not any(op in ("<", "<=") for op in sir.ops):
+    if "=" in sir.ops and not any(op in ("<", "<=") for op in sir.ops) and \
+            not _is_zero(rhs_terms[-1]):  # −0 = 0: flipping a zero changes nothing
         out.append(("sign-flip", _sign_edit(w, sir, rhs_terms[-1])))
     if not any(k == "delta_l-for-delta_L" for k, _ in out) and isinstance(lhs, Qty) and \
             lhs.kind == "error" and lhs.layer is not None:

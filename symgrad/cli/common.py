@@ -18,12 +18,11 @@ import json
 import math
 
 from symgrad.cli import names
-from symgrad.cli.output import write_output   # noqa: F401 (symgrad.lecture.documents uses it)
 from symgrad.errors import UsageError
 
 __all__ = ["positive_int", "seed", "choice", "number", "split_names", "name_or_expression",
            "add_network_options", "add_run_options", "network_from_args", "require_numeric",
-           "emit", "write_output"]
+           "emit"]
 
 
 def positive_int(name: str, maximum: int | None = None):
@@ -65,7 +64,8 @@ def choice(name: str, allowed):
 
     def parse(text: str) -> str:
         if text not in allowed:
-            raise argparse.ArgumentTypeError(f"{name}={text!r}: must be one of {', '.join(allowed)}")
+            raise argparse.ArgumentTypeError(
+                f"{name}={text!r}: must be one of {', '.join(allowed)}")
         return text
     return parse
 

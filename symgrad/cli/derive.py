@@ -6,6 +6,8 @@ command exits 1.
 """
 from __future__ import annotations
 
+import math
+
 from symgrad.cli import limits, names
 from symgrad.cli.common import (add_network_options, add_run_options, choice, emit,
                                 network_from_args)
@@ -22,11 +24,13 @@ def _limits_text() -> str:
     recurrence = limits.reach("derive", "--depth", names.MAX_DEPTH, form="recurrence")
     json_depth = limits.reach("derive", "--depth", names.MAX_DEPTH, form="recurrence",
                               format="json")
-    dense = limits.MAX_SECONDS / limits.SECONDS["derive dense text"]
+    dense = limits.size_within("derive dense text")
     return (f"Limits: work estimated above {limits.duration(limits.MAX_SECONDS)} is refused "
             "(--force runs it anyway); on the machine the estimates were measured on that is "
             f"--depth {expanded} with --form expanded, {recurrence} with --form recurrence "
-            f"({json_depth} in JSON), and --widths of about {dense / 1e6:.0f} million weights.")
+            f"({json_depth} in JSON), and "
+            + ("any --widths (the matrix form does not grow with them)." if dense == math.inf
+               else f"--widths of about {dense / 1e6:.0f} million weights."))
 
 
 def register(sub) -> None:

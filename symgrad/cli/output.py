@@ -25,7 +25,6 @@ symgrad.errors.UsageError: output=...: is a folder; give a file name
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import sys
@@ -37,10 +36,11 @@ from symgrad.errors import UsageError
 __all__ = ["MARKERS", "MARKER_WINDOW", "check_target", "written_by_symgrad", "replacing",
            "write_output", "write_stdout", "StdoutError"]
 
-#: what every file symgrad writes carries near its start: the lecture's first line, the
-#: vector file's format, the plot's metadata (PNG tEXt chunk and SVG header come first)
+#: what every file symgrad writes carries near its start: the lecture's first line (and its
+#: figures' metadata), the vector file's format in JSON, JSON lines and CSV, the plot's
+#: metadata (a PNG tEXt chunk and the SVG header come first)
 MARKERS = (LECTURE_MARKERS["tex"], LECTURE_MARKERS["markdown"],
-           f'"format": "{VECTORS_FORMAT}"', PLOT_MARKER)
+           f'"format": "{VECTORS_FORMAT}"', f",meta,format,,{VECTORS_FORMAT}", PLOT_MARKER)
 #: how much of an existing file is read to find a marker
 MARKER_WINDOW = 4096
 
@@ -99,10 +99,20 @@ def check_target(path, what: str = "output", *, force: bool = False) -> str:
     if not os.path.isdir(folder):
         raise UsageError(f"{what}={path!r}: the folder {os.path.dirname(path) or '.'!r} does "
                          "not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{what}={path!r}: cannot create a file in {folder!r} "
-                         f"({os.strerror(errno.EACCES)})")
+    _probe(folder, path, what)
     return real
+
+
+def _probe(folder: str, path: str, what: str) -> None:
+    """Create and remove a file in ``folder``: the only sure test that one can be written
+    there (permissions, a read-only mount, /proc and /sys all answer it)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".symgrad-", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"{what}={path!r}: cannot create a file in {folder!r} "
+                         f"({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def written_by_symgrad(path: str) -> bool:

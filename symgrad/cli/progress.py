@@ -66,6 +66,13 @@ def _watched(stream) -> bool:
         return False
 
 
+def _columns(stream) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
+
+
 @contextlib.contextmanager
 def progress(total: int | None, desc: str, *, quiet: bool = False, unit: str = "it"):
     """Yield a :class:`Progress` for ``total`` items (None: unknown), described by ``desc``;
@@ -74,8 +81,10 @@ def progress(total: int | None, desc: str, *, quiet: bool = False, unit: str = "
         yield Progress()
         return
     from tqdm import tqdm   # only when a bar can be seen
+    # a terminal that reports no size (a bare pty, some CI runners) would get no bar at all
+    width = {"dynamic_ncols": True} if _columns(sys.stderr) > 0 else {"ncols": 80, "nrows": 24}
     bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
-               delay=_delay(), dynamic_ncols=True, mininterval=0.2)
+               delay=_delay(), mininterval=0.2, **width)
     try:
         yield Progress(bar)
     finally:

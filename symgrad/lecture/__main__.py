@@ -1,7 +1,7 @@
 """``python -m symgrad.lecture --regenerate derivations``: rewrite the committed documents."""
 import sys
 
-from symgrad.lecture.documents import main
+from symgrad.lecture.regenerate import main
 
 __all__: list[str] = []
 

@@ -2,27 +2,49 @@
 from __future__ import annotations
 
 from symgrad.model.activations import (  # noqa: F401
-    Activation, ACTIVATIONS, ALIASES, activation_names, get_activation, register_activation,
-    SELU_LAMBDA, SELU_ALPHA, without_cancellation, MP_MODULES,
+    custom_activation, Softmax, SOFTMAX, SoftmaxOf, Activation, ACTIVATIONS, ALIASES,
+    activation_names, get_activation, register_activation, SELU_LAMBDA, SELU_ALPHA,
+    without_cancellation, MP_MODULES,
 )
 from symgrad.model.catalog import (  # noqa: F401
     FUNCTIONS, MAX_LENGTH, MAX_DEPTH, MAX_HEIGHT, MAX_LITERAL_DIGITS, MAX_EXPONENT,
-    MAX_NUMBER_DIGITS, parse_expression, looks_like_expression, custom_activation,
-    custom_cost,
+    MAX_NUMBER_DIGITS, parse_expression, looks_like_expression, activation_fields,
+    cost_fields,
 )
 from symgrad.model.costs import (  # noqa: F401
-    Cost, COSTS, cost_names, get_cost, register_cost,
+    custom_cost, Cost, COSTS, SOFTMAX_CE, cost_names, get_cost, register_cost,
+)
+from symgrad.model.domains import (  # noqa: F401
+    Z_DRAWN, Z_TYPICAL, Y_DRAWN, FLOAT_MAX, MAX_COST_DEGREE, require_real_on,
+    activation_image,
+)
+from symgrad.model.expressions import (  # noqa: F401
+    CONSTANTS, ACTIVATION_VARIABLES, COST_VARIABLES, quoted,
 )
 from symgrad.model.network import (  # noqa: F401
-    Chain, check_depth, layer_function, cost_function,
+    Network, Chain, Dense, MAX_WIDTH, MAX_SAMPLES, check_depth, check_widths, check_samples,
+    layer_function, cost_function,
+)
+from symgrad.model.stable import (  # noqa: F401
+    floating, logistic_derivative, sigmoid, sigmoid_prime, sigmoid_with_prime, tanh,
+    tanh_prime, tanh_with_prime, relu, relu_prime, piecewise_linear, prelu, prelu_prime,
+    linear, linear_prime, softplus, elu, silu, silu_prime, gelu, gelu_prime, stable_float,
+    STABLE_NUMPY, ERF_NUMPY,
 )
 
 __all__ = [
-    'Activation', 'ACTIVATIONS', 'ALIASES', 'activation_names', 'get_activation',
-    'register_activation', 'SELU_LAMBDA', 'SELU_ALPHA', 'without_cancellation',
-    'MP_MODULES', 'FUNCTIONS', 'MAX_LENGTH', 'MAX_DEPTH', 'MAX_HEIGHT',
-    'MAX_LITERAL_DIGITS', 'MAX_EXPONENT', 'MAX_NUMBER_DIGITS', 'parse_expression',
-    'looks_like_expression', 'custom_activation', 'custom_cost', 'Cost', 'COSTS',
-    'cost_names', 'get_cost', 'register_cost', 'Chain', 'check_depth', 'layer_function',
-    'cost_function',
+    'custom_activation', 'Softmax', 'SOFTMAX', 'SoftmaxOf', 'Activation', 'ACTIVATIONS',
+    'ALIASES', 'activation_names', 'get_activation', 'register_activation', 'SELU_LAMBDA',
+    'SELU_ALPHA', 'without_cancellation', 'MP_MODULES', 'FUNCTIONS', 'MAX_LENGTH',
+    'MAX_DEPTH', 'MAX_HEIGHT', 'MAX_LITERAL_DIGITS', 'MAX_EXPONENT', 'MAX_NUMBER_DIGITS',
+    'parse_expression', 'looks_like_expression', 'activation_fields', 'cost_fields',
+    'custom_cost', 'Cost', 'COSTS', 'SOFTMAX_CE', 'cost_names', 'get_cost', 'register_cost',
+    'Z_DRAWN', 'Z_TYPICAL', 'Y_DRAWN', 'FLOAT_MAX', 'MAX_COST_DEGREE', 'require_real_on',
+    'activation_image', 'CONSTANTS', 'ACTIVATION_VARIABLES', 'COST_VARIABLES', 'quoted',
+    'Network', 'Chain', 'Dense', 'MAX_WIDTH', 'MAX_SAMPLES', 'check_depth', 'check_widths',
+    'check_samples', 'layer_function', 'cost_function', 'floating', 'logistic_derivative',
+    'sigmoid', 'sigmoid_prime', 'sigmoid_with_prime', 'tanh', 'tanh_prime',
+    'tanh_with_prime', 'relu', 'relu_prime', 'piecewise_linear', 'prelu', 'prelu_prime',
+    'linear', 'linear_prime', 'softplus', 'elu', 'silu', 'silu_prime', 'gelu', 'gelu_prime',
+    'stable_float', 'STABLE_NUMPY', 'ERF_NUMPY',
 ]

@@ -35,10 +35,12 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symgrad.errors import UsageError
+from symgrad.model.catalog import activation_fields, looks_like_expression
 from symgrad.model import stable
 from sympy.codegen.cfunctions import log1p
 
 __all__ = [
+    "custom_activation",
     "Softmax",
     "SOFTMAX",
     "SoftmaxOf",
@@ -360,9 +362,8 @@ def get_activation(name, *, argument: str = "activation") -> Activation:
     key = ALIASES.get(key, key)
     if key in ACTIVATIONS:
         return ACTIVATIONS[key]
-    from symgrad.model import catalog as custom  # a custom expression such as "x*tanh(log(1+exp(x)))"
-    if custom.looks_like_expression(name):
-        return custom.custom_activation(name, argument=argument)
+    if looks_like_expression(name):  # a custom expression such as "x*tanh(log(1+exp(x)))"
+        return custom_activation(name, argument=argument)
     known = _builtin_names()
     near = difflib.get_close_matches(key, known + list(ALIASES), n=1, cutoff=0.5)
     hint = f"did you mean {ALIASES.get(near[0], near[0])!r}? " if near else ""
@@ -371,3 +372,18 @@ def get_activation(name, *, argument: str = "activation") -> Activation:
 
 def _builtin_names() -> list[str]:
     return [n for n, act in ACTIVATIONS.items() if not n.startswith("custom:")]
+
+
+def custom_activation(text: str, *, argument: str = "activation"):
+    """The registered activation of an expression (the same text, or its canonical name,
+    gives the same object).
+
+    >>> mish = custom_activation("x*tanh(softplus(x))")
+    >>> mish.name
+    'custom:x*tanh(log(exp(x) + 1))'
+    >>> mish.derivative(mish.z) == sp.diff(mish(mish.z), mish.z)
+    True
+    >>> custom_activation("x*tanh(log(exp(x) + 1))") is mish
+    True
+    """
+    return register_activation(Activation(**activation_fields(text, argument=argument)))

@@ -20,8 +20,9 @@ import sympy as sp
 
 from symgrad.model.activations import MP_MODULES, without_cancellation
 from symgrad.errors import UsageError
+from symgrad.model.catalog import cost_fields, looks_like_expression
 
-__all__ = ["Cost", "COSTS", "SOFTMAX_CE", "cost_names", "get_cost", "register_cost"]
+__all__ = ["custom_cost", "Cost", "COSTS", "SOFTMAX_CE", "cost_names", "get_cost", "register_cost"]
 
 _A = sp.Symbol("a", real=True)
 _Y = sp.Symbol("y", real=True)
@@ -156,9 +157,17 @@ def get_cost(name, *, argument: str = "cost") -> Cost:
         return SOFTMAX_CE
     if key in COSTS:
         return COSTS[key]
-    from symgrad.model import catalog as custom  # a custom expression in a and y, such as "(a - y)**4/4"
-    if custom.looks_like_expression(name):
-        return custom.custom_cost(name, argument=argument)
+    if looks_like_expression(name):  # a custom expression in a and y, such as "(a - y)**4/4"
+        return custom_cost(name, argument=argument)
     near = difflib.get_close_matches(key, cost_names() + list(_ALIASES), n=1, cutoff=0.6)
     hint = f"did you mean {_ALIASES.get(near[0], near[0])!r}? " if near else ""
     raise UsageError(f"{argument}={name!r}: unknown cost; {hint}known: {', '.join(cost_names() + [SOFTMAX_CE])}")
+
+
+def custom_cost(text: str, *, argument: str = "cost"):
+    """The registered cost of an expression in a and y.
+
+    >>> custom_cost("(a - y)**4/4").derivative(_A, _Y)
+    (a - y)**3
+    """
+    return register_cost(Cost(**cost_fields(text, argument=argument)))

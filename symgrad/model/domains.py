@@ -17,7 +17,8 @@ points spread over the open domain (none exactly at 0, so a pole such as 1/x, wh
 random draw never hits, is no reason to refuse).  Built-in activations and costs are
 trusted: their NumPy forms are written to be stable.
 
->>> from symgrad.model.catalog import custom_activation, custom_cost
+>>> from symgrad.model.activations import custom_activation
+>>> from symgrad.model.costs import custom_cost
 >>> require_real_on(custom_activation("x*tanh(log(1+exp(x)))"), command="check")
 >>> require_real_on(custom_activation("sqrt(x)"), command="check")
 Traceback (most recent call last):
@@ -220,8 +221,8 @@ def require_real_on(item, *, command: str, z: tuple = Z_DRAWN, a: tuple | None =
         degree = _degree(item.expression, item.a)
         if degree > MAX_COST_DEGREE:
             raise UsageError(f"{argument}={_cut(text)}: a power of degree {degree} in a; {command} "
-                             f"takes degrees up to {MAX_COST_DEGREE} (it cancels "
-                             "δ_L = σ'(z_L) ∂C/∂a_L symbolically); 'symgrad derive' takes any")
+                             f"takes degrees up to {MAX_COST_DEGREE} (it cancels δ_L = "
+                             "σ'(z_L) ∂C/∂a_L symbolically); 'symgrad derive' takes any")
         grid_a, grid_y = np.meshgrid(_grid(*a, _COST_POINTS[0]), _grid(*y, _COST_POINTS[1]))
         problem = _problem(item, [item.a, item.y], [grid_a.ravel(), grid_y.ravel()], {})
         drawn = (f"{command} draws a from {_number(a[0])} to {_number(a[1])} and y from "
