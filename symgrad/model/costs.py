@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -22,7 +23,7 @@ from symgrad.model.activations import MP_MODULES, without_cancellation
 from symgrad.errors import UsageError
 from symgrad.model.catalog import cost_fields, looks_like_expression
 
-__all__ = ["custom_cost", "Cost", "COSTS", "SOFTMAX_CE", "cost_names", "get_cost", "register_cost"]
+__all__ = ["custom_cost", "mean_squared_error", "MSE", "Cost", "COSTS", "SOFTMAX_CE", "cost_names", "get_cost", "register_cost"]
 
 _A = sp.Symbol("a", real=True)
 _Y = sp.Symbol("y", real=True)
@@ -113,7 +114,10 @@ COSTS: dict[str, Cost] = _build()
 #: the softmax output layer with the cross-entropy −Σ_j y_j ln a^L_j (δ_L = a_L − y): not an
 #: elementwise cost, so it is a name the network resolves, not a :class:`Cost`
 SOFTMAX_CE = "softmax-cross-entropy"
-_ALIASES = {"mse": "quadratic", "squared": "quadratic", "cross_entropy": "cross-entropy",
+#: PyTorch's ``nn.MSELoss()``: the mean of (a − y)² over the N samples and n_L outputs, a name
+#: the network resolves to :func:`mean_squared_error` of its own N·n_L
+MSE = "mse"
+_ALIASES = {"squared": "quadratic", "cross_entropy": "cross-entropy",
             "crossentropy": "cross-entropy", "bce": "cross-entropy", "ce": "cross-entropy",
             "squared_error": "squared-error", "sse": "squared-error",
             "sum-of-squares": "squared-error", "sum_of_squares": "squared-error",
@@ -140,12 +144,12 @@ def register_cost(cost: Cost) -> Cost:
 def get_cost(name, *, argument: str = "cost") -> Cost:
     """Look a cost up by name; a :class:`Cost` passes through.
 
-    >>> get_cost("mse").name
-    'quadratic'
+    >>> get_cost("sse").name, get_cost("mse")
+    ('squared-error', 'mse')
     >>> get_cost("hinge")
     Traceback (most recent call last):
     ...
-    symgrad.errors.UsageError: cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, softmax-cross-entropy
+    symgrad.errors.UsageError: cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, mse, softmax-cross-entropy
     """
     if isinstance(name, Cost):
         return name
@@ -153,15 +157,15 @@ def get_cost(name, *, argument: str = "cost") -> Cost:
         raise UsageError(f"{argument}={name!r}: must be a cost name; known: {', '.join(cost_names())}")
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
-    if key == SOFTMAX_CE:
-        return SOFTMAX_CE
+    if key in (SOFTMAX_CE, MSE):
+        return key
     if key in COSTS:
         return COSTS[key]
     if looks_like_expression(name):  # a custom expression in a and y, such as "(a - y)**4/4"
         return custom_cost(name, argument=argument)
     near = difflib.get_close_matches(key, cost_names() + list(_ALIASES), n=1, cutoff=0.6)
     hint = f"did you mean {_ALIASES.get(near[0], near[0])!r}? " if near else ""
-    raise UsageError(f"{argument}={name!r}: unknown cost; {hint}known: {', '.join(cost_names() + [SOFTMAX_CE])}")
+    raise UsageError(f"{argument}={name!r}: unknown cost; {hint}known: {', '.join(cost_names() + [MSE, SOFTMAX_CE])}")
 
 
 def custom_cost(text: str, *, argument: str = "cost"):
@@ -171,3 +175,21 @@ def custom_cost(text: str, *, argument: str = "cost"):
     (a - y)**3
     """
     return register_cost(Cost(**cost_fields(text, argument=argument)))
+
+
+@lru_cache(maxsize=None)
+def mean_squared_error(count: int) -> Cost:
+    """(a − y)²/count per output: ``nn.MSELoss()``'s mean over count = N·n_L values.
+
+    >>> c = mean_squared_error(4)
+    >>> c(c.a, c.y), c.derivative(c.a, c.y)
+    ((a - y)**2/4, a/2 - y/2)
+    """
+    a, y, k = _A, _Y, sp.Integer(count)
+    return Cost(name="mse", latex=r"\frac{1}{N n_L}\left(a_L - y\right)^{2}",
+                # C = (a − y)²/(N n_L),  ∂C/∂a = 2(a − y)/(N n_L)
+                expression=(a - y) ** 2 / k, derivative_expression=2 * (a - y) / k,
+                numpy=lambda a_, y_: (a_ - y_) ** 2 / count,
+                numpy_derivative=lambda a_, y_: 2.0 * (a_ - y_) / count,
+                description=f"mean squared error (1/(N·n_L)) Σ (a − y)², N·n_L = {count} "
+                            "(PyTorch's MSELoss())")

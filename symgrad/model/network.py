@@ -31,7 +31,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from symgrad.errors import UsageError
 from symgrad.model.activations import SOFTMAX, Activation, Softmax, SoftmaxOf, get_activation
-from symgrad.model.costs import SOFTMAX_CE, get_cost
+from symgrad.model.costs import MSE, SOFTMAX_CE, get_cost, mean_squared_error
 
 __all__ = ["Network", "Chain", "Dense", "MAX_DEPTH", "MAX_WIDTH", "MAX_SAMPLES", "check_depth",
            "check_widths", "check_samples", "layer_function", "cost_function"]
@@ -197,6 +197,8 @@ class Network:
         object.__setattr__(self, "widths", widths)
         object.__setattr__(self, "samples", check_samples(self.samples))
         cost = get_cost(self.cost)
+        if cost == MSE:  # the mean over the N samples and n_L outputs of this network
+            cost = mean_squared_error(self.samples * widths[-1])
         object.__setattr__(self, "cost", cost)
         softmax = cost == SOFTMAX_CE
         if softmax and widths[-1] < 2:
