@@ -55,7 +55,7 @@ def test_bad_activations_and_costs():
         Dense([2, 3, 2], ["softmax", "sigmoid"], "softmax-cross-entropy")
     with pytest.raises(UsageError, match="needs a softmax output layer"):
         Dense([2, 3, 2], ["tanh", "sigmoid"], "softmax-cross-entropy")
-    with pytest.raises(UsageError, match=r"^cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, softmax-cross-entropy$"):
+    with pytest.raises(UsageError, match=r"^cost='hinge': unknown cost; known: quadratic, cross-entropy, squared-error, mse, softmax-cross-entropy$"):
         Dense([2, 2], cost="hinge")
     with pytest.raises(UsageError, match=r"^samples=0: must be an integer from 1"):
         Dense([2, 2], samples=0)
