@@ -15,6 +15,16 @@ from symgrad.cli.main import main
 from symgrad.model.network import Chain, Dense
 
 
+
+def needs_matplotlib() -> None:
+    """The plot tests run where matplotlib is installed, and always in CI (which installs it)."""
+    import importlib.util
+    import os
+    if importlib.util.find_spec("matplotlib") is None:
+        if os.environ.get("CI"):
+            pytest.fail("matplotlib is required in CI (the plot tests)")
+        pytest.skip("matplotlib is not installed (pip install 'symgrad[plot]')")
+
 def test_nielsen_exploding_is_exactly_25_per_layer():
     a = analyze(Chain(depth=8), init="nielsen-exploding", samples=4, seed=3, precision="mp")
     assert a.verdict == "exploding"
@@ -123,6 +133,7 @@ def test_sigmoid_layers_train_with_smaller_first_layer_gradients_than_relu():
 
 
 def test_train_json_and_plot(tmp_path, capsys):
+    needs_matplotlib()
     png = tmp_path / "train.png"
     assert main(["analyze", "--train", "12", "--widths", "2,5,5,1", "--format", "json",
                  "--plot", str(png)]) == 0
@@ -166,6 +177,7 @@ def test_analyze_usage_errors(capsys, argv, message):
 
 
 def test_plot_written_whole_and_not_over_a_foreign_file(tmp_path, capsys):
+    needs_matplotlib()
     png = tmp_path / "g.png"
     argv = ["analyze", "--depth", "4", "--activation", "sigmoid,tanh", "--samples", "3",
             "--plot", str(png)]

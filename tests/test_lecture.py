@@ -111,10 +111,21 @@ def regenerated(tmp_path_factory) -> Path:
 
 
 def test_derivations_are_up_to_date(regenerated):
+    """Every committed document is what the command writes now.  Without matplotlib (and
+    outside CI, which installs it) the PNG figures and the Markdown pages that embed them
+    cannot be made, so only the rest is compared."""
+    import importlib.util
+    import os
+    figures = importlib.util.find_spec("matplotlib") is not None
+    if not figures and os.environ.get("CI"):
+        pytest.fail("matplotlib is required in CI (the Markdown figures)")
+
     def files(folder):
-        return sorted(p.name for p in folder.iterdir() if p.name != "README.md")
+        return sorted(p.name for p in folder.iterdir() if p.name != "README.md"
+                      and (figures or p.suffix != ".png"))
     assert files(DERIVATIONS) == files(regenerated), "derivations/ and DOCUMENTS disagree"
     stale = [p.name for p in regenerated.iterdir() if p.suffix in (".tex", ".md")
+             and (figures or ".png" not in committed(p.name))
              and committed(p.name) != p.read_text(encoding="utf-8")]
     assert not stale, (f"out of date: {stale}; run 'python -m symgrad.lecture --regenerate "
                        "derivations'")
