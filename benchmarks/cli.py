@@ -11,9 +11,10 @@ of the child, which a busy machine disturbs less than the wall time.  ``--help``
 under 0.3 s: it imports neither SymPy nor NumPy nor mpmath.
 
 ``--calibrate`` runs two commands per model of :data:`symgrad.cli.limits.MODEL` (a small
-and a large size), takes their CPU time less the start-up (``derive --depth 1``) per unit of
-work (point, case, draw), fits c·size^k through the two and prints the table to paste into
-limits.py, the old constants beside the new.
+and a large size, and for points and cases one at a tiny size for the overhead c0), takes
+their CPU time less the start-up (``derive --depth 1``) per unit of work (point, case,
+draw), fits c0 + c·size^k and prints the table to paste into limits.py, the old constants
+beside the new.
 """
 from __future__ import annotations
 
@@ -95,6 +96,14 @@ CALIBRATION = {
 }
 #: less work than this (CPU seconds) in the larger run: the model is a constant
 NOISE = 0.5
+#: per model of a unit smaller than a whole run: a run at a tiny size, whose cost per unit
+#: is the constant c0 (the overhead of a point, a case, a draw)
+OVERHEAD = {
+    "check chain": (["check", "--depth", "2", "--points", "400"], 400),
+    "check dense": (["check", "--widths", "2,2", "--points", "400"], 400),
+    "vectors chain": (["vectors", "--depth", "2", "--count", "2000"], 2000),
+    "vectors dense": (["vectors", "--widths", "2,2", "--count", "2000"], 2000),
+}
 
 
 def run(argv: list[str]) -> tuple[float, float, int]:
@@ -129,25 +138,29 @@ def table(runs: int) -> None:
 
 
 def calibrate() -> None:
-    """Fit c·size^k through the two runs of each model and print MODEL to paste."""
+    """Fit c0 + c·size^k for each model and print MODEL to paste into limits.py."""
     sys.path.insert(0, ROOT)
     from symgrad.cli.limits import MODEL
     startup = statistics.median(run(["derive", "--depth", "1"])[1] for _ in range(3))
     print(f"# start-up (derive --depth 1): {startup:.2f} s CPU")
     print("MODEL = {")
     for key, ((small, n1, s1), (large, n2, s2)) in CALIBRATION.items():
-        t1 = max(run(small)[1] - startup, 1e-3) / n1
-        t2 = max(run(large)[1] - startup, 1e-3) / n2
+        c0 = 0.0
+        if key in OVERHEAD:
+            argv, units = OVERHEAD[key]
+            c0 = max(run(argv)[1] - startup, 0.0) / units
+        t1 = max(run(small)[1] - startup, 1e-3) / n1 - c0
+        t2 = max(run(large)[1] - startup, 1e-3) / n2 - c0
         if key == "vectors digits":   # a factor: the ratio of the two, c = 1
-            k, c = math.log(t2 / t1) / math.log(s2 / s1), 1.0
-        elif t2 * n2 < NOISE:         # no measurable growth: a constant cost
-            k, c = 0.0, max(t1, t2)
+            c, k = 1.0, math.log(t2 / t1) / math.log(s2 / s1)
+        elif (t2 + c0) * n2 < NOISE or t1 <= 0 or t2 <= t1:   # no measurable growth
+            c0, c, k = max(t1, t2) + c0, 0.0, 0.0
         else:
             k = math.log(t2 / t1) / math.log(s2 / s1)
             c = t2 / s2 ** k
-        old = "(%.2g, %.2g)" % MODEL[key]
-        print(f'    "{key}": ({c:.2g}, {k:.2f}),   # was {old}; '
-              f"{t2 * n2:.1f} s at symgrad {' '.join(large)}")
+        old = "(%.2g, %.2g, %.2g)" % MODEL[key]
+        print(f'    "{key}": ({c0:.2g}, {c:.2g}, {k:.2f}),   # was {old}; '
+              f"{(t2 + c0) * n2:.1f} s at symgrad {' '.join(large)}")
     print("}")
 
 

@@ -473,12 +473,15 @@ DURATION = r"needs about \d+ (seconds?|minutes?|hours?|days?|years?); use "
      r"recurrence \(or --force to run it anyway\)$"),
     (["analyze", "--widths", "784,30,10", "--samples", "100000"],
      r"analyze --widths 784,30,10 --samples 100000 " + DURATION + r"--samples \d+ or less"),
-    (["vectors", "--count", "100000"], r"vectors --depth 4 --count 100000 " + DURATION
-     + r"--count \d+ or less"),
+    (["vectors", "--depth", "300", "--count", "1000"], r"vectors --depth 300 --count 1000 "
+     + DURATION + r"--count \d+ or less"),
     (["vectors", "--count", "100000", "--digits", "2000"],
-     r"writes about [\d,]+ MiB; 'symgrad verify' reads at most 256 MiB; use --count \d+"),
+     r"writes about [\d,]+ MiB \('symgrad verify' reads at most 256 MiB\); use --count \d+"),
+    (["vectors", "--depth", "100", "--count", "100000"],
+     r"needs about \d+ \w+ and writes about [\d,]+ MiB \('symgrad verify' reads at most 256 "
+     r"MiB\); use --count \d+ or less"),
     (["check", "--depth", "100000", "--points", "10000"], r"check --depth 100000 --points "
-                                                         r"10000 " + DURATION),
+     r"10000 " + DURATION + r"--points 1 with --depth \d+ or less \(or --force"),
     (["check", "--depth", "20000", "--points", "5"], DURATION + r"--depth \d+ or less"),
 ])
 def test_work_beyond_the_limits_is_refused_before_it_starts(argv, pattern, capsys):
@@ -494,9 +497,9 @@ def test_work_within_the_limits_runs(capsys):
 
 
 @pytest.mark.parametrize("argv, option", [
-    (["check", "--depth", "20000", "--points", "10"], "--points"),
+    (["check", "--depth", "10000", "--points", "10"], "--points"),
     (["check", "--depth", "20000", "--points", "10"], "--depth"),
-    (["vectors", "--depth", "4", "--count", "100000"], "--count"),
+    (["vectors", "--depth", "300", "--count", "1000"], "--count"),
     (["analyze", "--depth", "100", "--samples", "100000"], "--samples"),
 ])
 def test_the_suggested_value_is_the_largest_that_fits(argv, option):
