@@ -101,7 +101,8 @@ def run(args) -> int:
     require_numeric(net, "check", z=drawn_z(args))
     from symgrad.derivation import derive
     from symgrad.numeric.checks import check
-    with progress(None, f"checking {args.points} point(s)", quiet=args.quiet):
+    with progress(args.points, "checking", quiet=args.quiet, unit="point") as step:
         report = check(derive(net), points=args.points, seed=args.seed, scale=args.scale,
-                       saturate=args.saturate, digits=args.digits, names=args.parameters)
+                       saturate=args.saturate, digits=args.digits, names=args.parameters,
+                       progress=step)
     return _report(args, report)

@@ -85,9 +85,9 @@ def run(args) -> int:
     require_numeric(net, "vectors", z=DRAWN_Z if args.regime in ("mixed", "saturated")
                     else (-100.0, 100.0))
     from symgrad.oracle import make_vectors, vectors_text
-    with progress(None, f"computing {args.count} cases", quiet=args.quiet):
+    with progress(args.count, "computing cases", quiet=args.quiet, unit="case") as step:
         doc = make_vectors(net, count=args.count, seed=args.seed, digits=args.digits,
                            regime=args.regime, scale=args.scale, saturate=args.saturate,
-                           kink=args.kink)
+                           kink=args.kink, progress=step)
     write_output(vectors_text(doc, args.format), args.output, force=args.force)
     return 0

@@ -344,7 +344,8 @@ def check_point(d: Derivation, parameters, inputs, *, digits: int = DEFAULT_DIGI
 
 def check(d: Derivation, *, points: int = DEFAULT_POINTS, seed: int | None = 0,
           scale: float = 1.0, saturate: float = DEFAULT_SATURATE,
-          digits: int = DEFAULT_DIGITS, names=None, extra_points=()) -> CheckReport:
+          digits: int = DEFAULT_DIGITS, names=None, extra_points=(),
+          progress=None) -> CheckReport:
     """Check ``d`` at ``points`` points drawn by :func:`~symgrad.numeric.points.random_point`
     (``scale`` and ``saturate`` set the regime) from a generator seeded with ``seed``, and at
     any ``extra_points`` (``(parameters, inputs)`` pairs, numbered after them)."""
@@ -360,4 +361,6 @@ def check(d: Derivation, *, points: int = DEFAULT_POINTS, seed: int | None = 0,
     f = NumpyGradients(d)
     for k, (params, inputs) in enumerate(drawn):
         report.results += check_point(d, params, inputs, digits=digits, point=k, names=names, f=f)
+        if progress is not None:  # a callback counting points done (the command line's bar)
+            progress(1)
     return report

@@ -44,7 +44,7 @@ def _check(count, seed, scale, saturate):
 
 def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAULT_DIGITS,
                  regime: str = "mixed", scale: float = 1.0, saturate: float | None = None,
-                 kink: str = "left") -> dict:
+                 kink: str = "left", progress=None) -> dict:
     """A vector document of ``count`` seeded cases of ``network`` (chain or dense).
 
     Each case is drawn in its regime (:data:`~symgrad.oracle.regimes.REGIMES`; ``mixed``
@@ -72,6 +72,8 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
         cases.append({"regime": name, "inputs": inputs, "parameters": params,
                       "cost": ref.decimal("cost"),
                       "gradients": {n: ref.decimal(n) for n in net.parameter_names()}})
+        if progress is not None:  # a callback counting cases done (the command line's bar)
+            progress(1)
     from symgrad import __version__ as version
     used = list(dict.fromkeys(c["regime"] for c in cases))
     doc = {"format": VECTORS_FORMAT, "generator": f"symgrad {version}", "seed": seed,
