@@ -27,7 +27,7 @@ from symgrad.oracle.recurrence import (  # noqa: F401
     AtKink, Trace, Evaluation, evaluate, exact_preactivation,
 )
 from symgrad.oracle.reference import (  # noqa: F401
-    DEFAULT_DIGITS, MAX_DIGITS, KINKS, Reference, reference, certify, check_digits,
+    DEFAULT_DIGITS, MAX_DIGITS, KINKS, Reference, reference, certify, parse_digits,
     as_network, leaves, nested,
 )
 from symgrad.oracle.regimes import (  # noqa: F401
@@ -57,7 +57,7 @@ __all__ = [
     'vectors_text', 'csv_rows', 'read_vectors', 'read_results', 'file_format', 'Point',
     'read_point', 'case_point', 'number', 'AtKink', 'Trace', 'Evaluation', 'evaluate',
     'exact_preactivation', 'DEFAULT_DIGITS', 'MAX_DIGITS', 'KINKS', 'Reference',
-    'reference', 'certify', 'check_digits', 'as_network', 'leaves', 'nested', 'REGIMES',
+    'reference', 'certify', 'parse_digits', 'as_network', 'leaves', 'nested', 'REGIMES',
     'SATURATED_BANDS', 'GELU_BANDS', 'cycle', 'draw', 'check_regime', 'has_kink', 'Scales',
     'scales', 'FIXES', 'custom_second', 'SAFETY', 'DType', 'DTYPES', 'dtype_of',
     'representable', 'Bounds', 'error_bounds', 'tolerances', 'OPEN_REASONS',

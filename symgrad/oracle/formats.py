@@ -29,7 +29,7 @@ import json
 from symgrad.cli.inputs import JSONConstant, check_decimal, load_json
 from symgrad.errors import UsageError
 from symgrad.oracle.description import network_from_description
-from symgrad.oracle.reference import check_digits, leaves
+from symgrad.oracle.reference import parse_digits, leaves
 
 __all__ = ["VECTORS_FORMAT", "RESULTS_FORMAT", "FORMATS", "CSV_HEADER", "vectors_text",
            "csv_rows", "read_vectors", "read_results", "file_format"]
@@ -279,7 +279,7 @@ def read_vectors(text: str, what: str = "vectors") -> tuple:
     if doc.get("format") != VECTORS_FORMAT:
         raise UsageError(f"{what}.format={doc.get('format')!r}: must be {VECTORS_FORMAT!r}")
     net = network_from_description(doc.get("network"), f"{what}.network")
-    digits = check_digits(doc.get("digits"), f"{what}.digits")
+    digits = parse_digits(doc.get("digits"), f"{what}.digits")
     kink = doc.get("kink", "left")
     if kink not in ("left", "right"):
         raise UsageError(f"{what}.kink={kink!r}: must be left or right")

@@ -34,7 +34,6 @@ the built-in table (exp, log1p, expm1, tanh, sech, erfc, ...); gmpy2 is not need
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
@@ -44,35 +43,18 @@ from flint import arb, ctx
 
 from symgrad.derivation import Derivation
 from symgrad.errors import UsageError
+from symgrad.numeric.points import DEFAULT_DIGITS, MAX_DIGITS, parse_digits
 from symgrad.model.network import Network
 from symgrad.oracle.decimals import decimal_string
 from symgrad.oracle.point import Point, read_point
 from symgrad.oracle.recurrence import AtKink, Evaluation, evaluate, exact_preactivation
 
-__all__ = ["DEFAULT_DIGITS", "MAX_DIGITS", "KINKS", "Reference", "reference", "certify",
-           "check_digits", "as_network", "leaves", "nested"]
+__all__ = ["KINKS", "Reference", "reference", "certify",
+           "parse_digits", "as_network", "leaves", "nested"]
 
-#: digits of a reference when none are asked for
-DEFAULT_DIGITS = 50
-#: the most digits a reference (or a vector file) may ask for
-MAX_DIGITS = 2000
 #: the conventions at a kink: the branch z ≤ 0 or z > 0
 KINKS = ("left", "right")
 _BITS_PER_DIGIT = math.log2(10)
-
-
-def check_digits(digits, argument: str = "digits") -> int:
-    """The digits as an int from 1 to :data:`MAX_DIGITS`, or one UsageError line.
-
-    >>> check_digits(0)
-    Traceback (most recent call last):
-    ...
-    symgrad.errors.UsageError: digits=0: must be an integer from 1 to 2000
-    """
-    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) \
-            or not 1 <= digits <= MAX_DIGITS:
-        raise UsageError(f"{argument}={digits!r}: must be an integer from 1 to {MAX_DIGITS}")
-    return int(digits)
 
 
 def as_network(network) -> Network:
@@ -251,7 +233,7 @@ def reference(network, parameters: Mapping, inputs: Mapping, *, digits: int = DE
     floats, Fractions, Decimals, mpf, NumPy numbers or decimal strings (read as written).
     """
     net = as_network(network)
-    digits = check_digits(digits)
+    digits = parse_digits(digits)
     if kink not in KINKS:
         raise UsageError(f"kink={kink!r}: must be one of {', '.join(KINKS)}")
     return certify(read_point(net, parameters, inputs), digits, kink)

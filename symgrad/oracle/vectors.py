@@ -17,7 +17,7 @@ from symgrad.errors import UsageError
 from symgrad.oracle.description import describe_network
 from symgrad.oracle.formats import VECTORS_FORMAT
 from symgrad.oracle.point import case_point
-from symgrad.oracle.reference import DEFAULT_DIGITS, KINKS, as_network, certify, check_digits
+from symgrad.oracle.reference import DEFAULT_DIGITS, KINKS, as_network, certify, parse_digits
 from symgrad.oracle.regimes import REGIMES, check_regime, cycle, draw
 
 __all__ = ["KINK_CONVENTIONS", "make_vectors"]
@@ -55,7 +55,7 @@ def make_vectors(network, *, count: int = 10, seed: int = 0, digits: int = DEFAU
     ``"kink"`` is the convention the gradients take at a kink.
     """
     net = as_network(network)
-    digits = check_digits(digits)
+    digits = parse_digits(digits)
     check_regime(regime)
     _check(count, seed, scale, saturate)
     if kink not in KINKS:
