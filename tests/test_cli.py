@@ -595,7 +595,7 @@ def test_a_terminal_shows_the_bar_and_ctrl_c_ends_cleanly():
                              "2000", "--force"], stdout=subprocess.DEVNULL, stderr=terminal,
                             env={**os.environ, "SYMGRAD_PROGRESS_DELAY": "0"})
     os.close(terminal)
-    seen = read_until(controller, b"checking 2000 point", 120)
+    seen = read_until(controller, b"point/s]", 120)
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=60)
     seen += read_until(controller, b"\n", 5)

@@ -79,9 +79,6 @@ def test_a_chain(symgrad_oracle):
     result.assert_outcomes(passed=3)
 
 
-@pytest.mark.xfail(strict=True, reason="oracle: tolerances.py takes z_l as computed exactly "
-                   "when its operands and its exact value are float32 numbers, but a dot "
-                   "product of 3+ terms rounds its partial sums (z = -1.9e-6 for an exact 0)")
 def test_a_correct_float32_backprop_passes_the_exploding_regime(pytester):
     result = run(pytester, '''
 from backprop import my_backprop

@@ -30,7 +30,7 @@ from symgrad.model.expressions import (ACTIVATION_VARIABLES, CONSTANTS, COST_VAR
 
 __all__ = ["FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_HEIGHT", "MAX_LITERAL_DIGITS",
            "MAX_EXPONENT", "MAX_NUMBER_DIGITS", "parse_expression", "looks_like_expression",
-           "activation_fields", "cost_fields"]
+           "activation_fields", "cost_fields", "real_derivative"]
 
 #: the symbols of activations (z) and costs (a, y): equal to the tables' own, since SymPy
 #: symbols of one name and the same assumptions are one symbol
@@ -86,7 +86,7 @@ def _without_prefix(text: str) -> str:
     return stripped[len("custom:"):] if stripped.startswith("custom:") else text
 
 
-def _derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+def real_derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     """d expr / d variable by :func:`sympy.diff`, read as a real function.
 
     * ``|u|`` with ``u`` that SymPy cannot prove real (``abs(sqrt(log(x)))``) is differentiated
@@ -118,7 +118,7 @@ def _derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
 def _checked_derivative(expr: sp.Expr, variable: sp.Symbol, text: str,
                         argument: str) -> sp.Expr:
     try:
-        derivative = _derivative(expr, variable)
+        derivative = real_derivative(expr, variable)
     except (RecursionError, ArithmeticError, TypeError, NotImplementedError) as error:
         raise UsageError(f"{argument}={quoted(text)}: SymPy cannot differentiate it "
                          f"({type(error).__name__})") from None

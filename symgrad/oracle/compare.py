@@ -268,8 +268,9 @@ class Comparison:
 
 
 def _fix(net, layer) -> str:
-    """The stable form for the textbook activations on the path of a gradient of ``layer``."""
-    names = {net.sigma(l).name for l in range(layer or 1, net.L + 1)}
+    """The stable form for the textbook activations on the path of a gradient of ``layer``:
+    its σ' and those above it, and the σ that made a_{layer−1}."""
+    names = {net.sigma(l).name for l in range(max((layer or 1) - 1, 1), net.L + 1)}
     return "; ".join(FIXES[n] for n in FIXES if n in names)
 
 

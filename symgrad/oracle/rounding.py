@@ -10,7 +10,9 @@ For every activation, from float64 arrays of z, a = σ(z) and d = σ'(z):
 * ``textbook``: S_σ' of the textbook form, where it differs: σ' = s(1 − s) (1 − s has the
   absolute error of s, about u: every digit lost for z > 36), tanh' = 1 − tanh² (every
   digit lost for |z| > 19), Φ = (1 + erf(z/√2))/2 (for z < −8), silu's 1 − s; and
-  ``value_textbook`` for GELU's σ itself, z(1 + erf(z/√2))/2 as PyTorch computes it;
+  ``value_textbook`` for GELU's σ itself, z(1 + erf(z/√2))/2 as PyTorch computes it, and
+  SiLU's z/(1 + e^{−z}), which is 0 once e^{−z} overflows (z < −log of the dtype's
+  largest number, ``log_huge``) though z·σ(z) is still a number there;
 * ``fix``: what to write instead, said beside an ``unstable`` verdict.
 
 Each scale counts the roundings of its formula (a few u each, rounded up to 4–8); the
@@ -31,8 +33,9 @@ import numpy as np
 import sympy as sp
 
 from symgrad.model.activations import Activation, get_activation
+from symgrad.model.catalog import real_derivative
 
-__all__ = ["Scales", "scales", "FIXES", "custom_second"]
+__all__ = ["Scales", "scales", "FIXES", "custom_second", "custom_switches", "near_switch"]
 
 #: the stable form that replaces each textbook σ' (said with an ``unstable`` verdict)
 FIXES = {
@@ -42,8 +45,9 @@ FIXES = {
             "4e^{−2|z|}/(1 + e^{−2|z|})²",
     "gelu": "gelu(z) = zΦ(z) and gelu'(z) with Φ(z) = (1 + erf(z/√2))/2 lose every digit of "
             "Φ for z < −8; use Φ(z) = erfc(−z/√2)/2",
-    "silu": "silu'(z) = s(1 + z(1 − s)) loses the digits of 1 − s for large z; use "
-            "1 − s = σ(−z) = e^{−z}/(1 + e^{−z})",
+    "silu": "silu'(z) = s(1 + z(1 − s)) loses the digits of 1 − s for large z, and "
+            "s = 1/(1 + e^{−z}) is 0 once e^{−z} overflows while z·s is still a number; use "
+            "1 − s = σ(−z) = e^{−z}/(1 + e^{−z}) and s = e^{z}/(1 + e^{z}) for z < 0",
 }
 
 _erfc = np.vectorize(math.erfc, otypes=[float])
@@ -77,8 +81,15 @@ def _left(z):
 
 
 def scales(name: str, z: np.ndarray, a: np.ndarray, d: np.ndarray, *,
-           activation: Activation | None = None) -> Scales:
-    """The error scales of activation ``name`` at z (a = σ(z), d = σ'(z) given)."""
+           activation: Activation | None = None, u: float = 2.0 ** -53,
+           log_huge: float = math.log(np.finfo(np.float64).max)) -> Scales:
+    """The error scales of activation ``name`` at z (a = σ(z), d = σ'(z) given), for the
+    dtype of unit roundoff ``u`` whose largest number is e^log_huge.
+
+    >>> s = scales("silu", np.array([-710.0]), np.array([-1.6e-306]), np.array([-1.6e-306]))
+    >>> bool(s.value[0] < 1e-300), bool(s.value_textbook[0] * 2.0 ** -53 >= 1.6e-306)
+    (True, True)
+    """
     A, D, Z = np.abs(a), np.abs(d), np.abs(z)
     with np.errstate(all="ignore"):
         if name == "sigmoid":
@@ -97,8 +108,10 @@ def scales(name: str, z: np.ndarray, a: np.ndarray, d: np.ndarray, *,
         if name == "silu":
             s, t = _sigmoid(z), _sigmoid(-z)
             stable = 8 * s * (1 + Z * t)
+            lost = -z > log_huge               # 1/(1 + e^{−z}) = 0: a and σ' are lost whole
             return Scales(np.abs(s * t * (2 + z * (t - s))), 6 * A, stable,
-                          stable + 5 * Z * s * s)
+                          stable + 5 * Z * s * s + np.where(lost, D / u, 0.0),
+                          6 * A + np.where(lost, A / u, 0.0))
         if name == "gelu":
             phi = np.exp(-z * z / 2) * _INV_SQRT_2PI
             Phi = _erfc(-z / math.sqrt(2)) / 2
@@ -112,9 +125,47 @@ def scales(name: str, z: np.ndarray, a: np.ndarray, d: np.ndarray, *,
 
 @lru_cache(maxsize=None)
 def custom_second(act: Activation):
-    """σ''(z) of any activation as a NumPy function (SymPy's derivative of the table's σ')."""
+    """σ''(z) of any activation as a NumPy function: SymPy's derivative of the table's σ',
+    the Dirac delta at a kink dropped (the kink itself is judged apart, as either branch).
+
+    >>> from symgrad.model.activations import get_activation
+    >>> float(custom_second(get_activation("custom:Max(x/5, x)"))(np.array(0.0)))
+    0.0
+    """
     args = [act.z] + ([act.parameter] if act.parameter is not None else [])
-    f = sp.lambdify(args, sp.diff(act.derivative_expression, act.z), modules="numpy")
+    f = sp.lambdify(args, real_derivative(act.derivative_expression, act.z), modules="numpy")
     if act.parameter is None:
         return lambda z: np.asarray(f(z), dtype=float) * np.ones_like(z)
     return lambda z: np.asarray(f(z, 0.25), dtype=float) * np.ones_like(z)
+
+
+@lru_cache(maxsize=None)
+def custom_switches(act: Activation) -> tuple:
+    """The arguments g(z) of the Heaviside and sign functions in a custom activation's σ',
+    as NumPy functions: σ' jumps only where one of them changes sign (its kinks).
+
+    >>> from symgrad.model.activations import get_activation
+    >>> [float(g(np.array(2.0))) for g in custom_switches(get_activation("custom:Abs(x - 1)"))]
+    [1.0]
+    """
+    args = sorted({f.args[0] for f in act.derivative_expression.atoms(sp.Heaviside, sp.sign)},
+                  key=sp.default_sort_key)
+    return tuple(sp.lambdify([act.z], g, modules="numpy") for g in args)
+
+
+def near_switch(act: Activation, z: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Where a custom kinked σ' may take either branch: one of its switches g changes sign
+    (or is 0) between z − radius and z + radius.
+
+    >>> from symgrad.model.activations import get_activation
+    >>> near_switch(get_activation("custom:Max(x/5, x)"), np.array([1e-17, 0.5]),
+    ...             np.array([1e-16, 1e-16])).tolist()
+    [True, False]
+    """
+    out = np.zeros(np.shape(z), dtype=bool)
+    with np.errstate(all="ignore"):
+        for g in custom_switches(act):
+            lo = np.asarray(g(z - radius), dtype=float) * np.ones_like(z)
+            hi = np.asarray(g(z + radius), dtype=float) * np.ones_like(z)
+            out |= (lo * hi <= 0) | ~np.isfinite(lo * hi)
+    return out

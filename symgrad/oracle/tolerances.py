@@ -40,6 +40,7 @@ True
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,9 +51,10 @@ from symgrad.errors import UsageError
 from symgrad.model.activations import Softmax
 from symgrad.oracle.decimals import ball_float, split_decimal
 from symgrad.oracle.reference import Reference
-from symgrad.oracle.rounding import scales
+from symgrad.oracle.rounding import near_switch, scales
 
-__all__ = ["SAFETY", "DType", "DTYPES", "dtype_of", "representable", "Bounds", "error_bounds",
+__all__ = ["SAFETY", "DType", "DTYPES", "dtype_of", "representable", "exact_sum", "exact_sums",
+           "Bounds", "error_bounds",
            "tolerances", "OPEN_REASONS"]
 
 #: each component's tolerance is SAFETY times its first-order error bound
@@ -128,6 +130,47 @@ def representable(x, dt: DType) -> bool:
         and exp + man.bit_length() <= dt.max_exp          # |x| < 2^max_exp
 
 
+def exact_sum(w: float, a: float, b: float, dt: DType) -> bool:
+    """Whether w·a + b (w, a, b numbers of the dtype) is computed exactly, fused or not
+    (:func:`exact_sums` of one term).
+
+    >>> f64 = DTYPES["float64"]
+    >>> exact_sum(100.0, 0.5, 0.0, f64), exact_sum(0.1, 3.0, 1.0, f64)
+    (True, False)
+    """
+    return bool(exact_sums(np.array([[w]]), np.array([[a]]), np.array([[b]]), dt)[0, 0])
+
+
+def exact_sums(W, A, B, dt: DType):
+    """Which z = W a + b are computed exactly in every order of the dot product (fused or
+    not), given W, a and b are numbers of the dtype (float64 arrays, W (n, m), A (m, N),
+    B (n, 1)): every term W_ij a_j and b_i is a multiple of 2^e, e ≥ the dtype's smallest
+    exponent, and Σ|terms| < 2^(e + bits), so every partial sum is a number of the dtype.
+    A representable exact z is not enough: 3 × 16.666666666666668 − 50 rounds its partial
+    sum 50.000000000000004 first.
+
+    >>> f64 = DTYPES["float64"]
+    >>> exact_sums(np.array([[100.0, 100.0, -100.0]]), np.full((3, 1), 0.5), np.zeros((1, 1)), f64)
+    array([[ True]])
+    >>> third = 33.333333333333336
+    >>> exact_sums(np.array([[third] * 3]), np.full((3, 1), 0.5), np.full((1, 1), -50.0), f64)
+    array([[False]])
+    """
+    W, A, B = (np.asarray(x, dtype=float) for x in (W, A, B))
+    # v(x) = k − 53 + (trailing zeros of the 53-bit mantissa), +inf for 0
+    def valuation(x):
+        m, k = np.frexp(x)
+        man = np.abs(m * 2.0 ** 53).astype(np.int64)
+        low = np.log2((man & -man).astype(float), out=np.full(x.shape, np.inf), where=man != 0)
+        return np.where(man != 0, k - 53 + low, np.inf)
+    vW, vA, vB = valuation(W), valuation(A), valuation(B)
+    e = np.minimum((vW[:, :, None] + vA[None, :, :]).min(axis=1), vB)     # (n, N)
+    with np.errstate(all="ignore"):
+        S = (np.abs(W) @ np.abs(A) + np.abs(B)) * (1 + (W.shape[1] + 2) * 2.0 ** -52)
+        return (e >= dt.min_exp) & ((S < np.exp2(e + dt.bits)) | ~np.isfinite(e)) \
+            & (S < dt.huge)
+
+
 def _floats(ref: Reference) -> dict:
     """The reference's pass as float64 arrays [j][i] per layer, cached on the reference."""
     if "floats" in ref.cache:
@@ -160,7 +203,7 @@ def _floats(ref: Reference) -> dict:
 
 
 def _masks(ref: Reference, dt: DType) -> dict:
-    """Which inputs the dtype holds exactly, and which z, a, σ' are exact numbers of it."""
+    """Which inputs the dtype holds exactly, and which a, σ' are exact numbers of it."""
     key = ("masks", dt.name)
     if key not in ref.cache:
         net, P, tr = ref.network, ref.point.parameters, ref.evaluation.trace
@@ -170,7 +213,7 @@ def _masks(ref: Reference, dt: DType) -> dict:
         m = {"x": grid(ref.point.x).T, "y": grid(ref.point.y).T,
              "W": [None] + [grid(P[f"W_{l}"]) for l in net.layers],
              "b": [None] + [grid([P[f"b_{l}"]]).T for l in net.layers]}
-        for part in ("z", "a", "d"):
+        for part in ("a", "d"):
             m[part] = [None] + [None if tr.rows(part, l) is None else grid(tr.rows(part, l))
                                 for l in net.layers]
         ref.cache[key] = m
@@ -200,8 +243,9 @@ def _forward(ref, F, M, dt, form):
         W, A, B = np.abs(F["W"][l]), np.abs(F["a"][l - 1]), np.abs(F["b"][l])
         n = W.shape[1]
         exact_in = M["W"][l].all(axis=1)[:, None] & M["b"][l] & (e_a[-1] == 0).all(axis=0)[None, :]
-        # e_z = |W| e_a + (n + 2) u (|W||a| + |b|), nothing where every operand is exact
-        ez = W @ e_a[-1] + np.where(exact_in & M["z"][l], 0.0, (n + 2) * u * (W @ A + B) + n * h)
+        exact_in &= exact_sums(F["W"][l], F["a"][l - 1], F["b"][l], dt)
+        # e_z = |W| e_a + (n + 2) u (|W||a| + |b|), nothing where every partial sum is exact
+        ez = W @ e_a[-1] + np.where(exact_in, 0.0, (n + 2) * u * (W @ A + B) + n * h)
         e_z.append(ez)
         if np.any(SAFETY * ez > 0.05 * (1 + np.abs(F["z"][l]))):
             lost_layer = l
@@ -212,7 +256,7 @@ def _forward(ref, F, M, dt, form):
             e_d.append(None)
             continue
         z, a, d = F["z"][l], F["a"][l], F["d"][l]
-        s = scales(act.name, z, a, d, activation=act)
+        s = scales(act.name, z, a, d, activation=act, u=u, log_huge=math.log(dt.huge))
         sd = s.of_derivative(form)
         quiet = ez == 0
         ea = np.abs(d) * ez + np.where(quiet & M["a"][l], 0.0, u * s.of_value(form) + h)
@@ -223,6 +267,14 @@ def _forward(ref, F, M, dt, form):
                 # the other branch: a moves by up to max|σ'| (|z| + e_z), σ' flips
                 slope = max(KINK_SLOPES[act.name], abs(F["alpha"][l] or 0))
                 ea = ea + np.where(either, slope * (np.abs(z) + ez), 0.0)
+                kink_layer = l
+        elif act.kink is not None:           # a custom kink (SymPy's σ' at it is nobody's)
+            either = near_switch(act, z, SAFETY * ez)
+            if np.any(either):
+                r = SAFETY * ez
+                slope = np.maximum(np.abs(act.numpy_derivative(z - r)),
+                                   np.abs(act.numpy_derivative(z + r)))
+                ea = ea + np.where(either, slope * 2 * r, 0.0)
                 kink_layer = l
         e_a.append(ea)
     return e_a, e_z, e_d, (kink_layer, lost_layer)
@@ -315,7 +367,7 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
     for act in set(net.activations):
         idx = [l for l in net.layers if net.sigma(l) is act]
         arr = [np.array([v[p][l] for l in idx]) for p in ("z", "a", "d")]
-        s = scales(act.name, *arr, activation=act)
+        s = scales(act.name, *arr, activation=act, u=dt.u, log_huge=math.log(dt.huge))
         for k, l in enumerate(idx):
             S2[l], SA[l] = float(s.second[k]), float(s.of_value(form)[k])
             SD[l] = float(s.of_derivative(form)[k])
@@ -323,7 +375,8 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
     e_z, e_d, kink_layer, lost_layer = [0.0], [0.0], 0, 0
     for l in range(1, L + 1):
         w, z, d = abs(v["W"][l]), v["z"][l], abs(v["d"][l])
-        exact = x["W"][l] and x["b"][l] and x["z"][l] and e_a[l - 1] == 0
+        exact = x["W"][l] and x["b"][l] and e_a[l - 1] == 0 \
+            and exact_sum(v["W"][l], v["a"][l - 1], v["b"][l], dt)
         ez = w * e_a[l - 1] + (0.0 if exact else 3 * u * (w * abs(v["a"][l - 1])
                                                            + abs(v["b"][l])) + h)
         if SAFETY * ez > 0.05 * (1 + abs(z)):
@@ -334,6 +387,11 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
         if name in KINK_SLOPES and 0 < ez and abs(z) <= SAFETY * ez:
             slope = max(KINK_SLOPES[name], abs(v["alpha"][l]))
             ea, kink_layer = ea + slope * (abs(z) + ez), l
+        elif net.sigma(l).kink is not None and name not in KINK_SLOPES:
+            act, r = net.sigma(l), SAFETY * ez
+            if near_switch(act, np.array(z), np.array(r)):
+                slope = max(abs(float(act.numpy_derivative(np.array(z + t)))) for t in (-r, r))
+                ea, kink_layer = ea + slope * 2 * r, l
         e_z.append(ez), e_a.append(ea)
     return e_a, e_z, e_d, kink_layer, lost_layer
 
@@ -347,7 +405,7 @@ def _chain_values(ref, dt: DType):
     v["b"] = [0.0] + [float(P[f"b_{l}"][0]) for l in net.layers]
     v["alpha"] = [0.0] + [float(P[f"alpha_{l}"]) if net.has_slope(l) else 0.0
                           for l in net.layers]
-    x = {p: [False] + [representable(b, dt) for b in getattr(tr, p)[1:]] for p in ("z", "d")}
+    x = {p: [False] + [representable(b, dt) for b in getattr(tr, p)[1:]] for p in ("d",)}
     x["a"] = [representable(b, dt) for b in tr.a]
     x["W"] = [False] + [representable(P[f"W_{l}"][0][0], dt) for l in net.layers]
     x["b"] = [False] + [representable(P[f"b_{l}"][0], dt) for l in net.layers]
