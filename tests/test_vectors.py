@@ -93,6 +93,18 @@ def test_kink_cases_state_the_convention_and_hit_the_kink_exactly():
         assert ref["b_1"] == 0                      # relu'(0) = 0, the left branch
 
 
+def test_an_exact_cancellation_in_a_dense_layer_stays_exact(tmp_path):
+    """The exploding case draws W_1 = ±50, x = 0.5, b_1 = ±50: z_1 = 0 exactly.  Read
+    through W = M · 10^−K every entry was a ball, z_1 a ball around 0 that no precision
+    shrinks, and the file was "not certified" with gradients of 1e-224 that are 0."""
+    _, text = _write(tmp_path, *DENSE)
+    doc = json.loads(text)
+    assert doc["certified"] is True
+    case = next(c for c in doc["cases"] if c["regime"] == "exploding")
+    assert case["parameters"]["W_1"][1] == ["-5.000000000000000000000000e+1"] * 2
+    assert case["gradients"]["W_2"] == [["0"] * 3] * 2
+
+
 def test_every_gradient_is_certified_to_its_digits(chain_doc):
     """Recomputed from the file's decimals at three times the digits, every written
     gradient is within one unit in its last digit (the ball was narrower than half)."""

@@ -31,14 +31,17 @@ from symgrad.oracle.reference import (  # noqa: F401
     as_network, leaves, nested,
 )
 from symgrad.oracle.regimes import (  # noqa: F401
-    REGIMES, SATURATED_BANDS, GELU_BANDS, cycle, draw, check_regime, has_kink,
+    REGIMES, SATURATED_BANDS, GELU_BANDS, GELU_TANH_BANDS, cycle, draw, check_regime,
+    has_kink,
 )
 from symgrad.oracle.rounding import (  # noqa: F401
     Scales, scales, FIXES, custom_second,
 )
+from symgrad.oracle.dtypes import (  # noqa: F401
+    DType, DTYPES, dtype_of, representable, exact_sum, exact_sums,
+)
 from symgrad.oracle.tolerances import (  # noqa: F401
-    SAFETY, DType, DTYPES, dtype_of, representable, Bounds, error_bounds, tolerances,
-    OPEN_REASONS,
+    SAFETY, Bounds, error_bounds, tolerances, OPEN_REASONS,
 )
 from symgrad.oracle.vectors import (  # noqa: F401
     KINK_CONVENTIONS, make_vectors,
@@ -58,8 +61,9 @@ __all__ = [
     'read_point', 'case_point', 'number', 'AtKink', 'Trace', 'Evaluation', 'evaluate',
     'exact_preactivation', 'DEFAULT_DIGITS', 'MAX_DIGITS', 'KINKS', 'Reference',
     'reference', 'certify', 'parse_digits', 'as_network', 'leaves', 'nested', 'REGIMES',
-    'SATURATED_BANDS', 'GELU_BANDS', 'cycle', 'draw', 'check_regime', 'has_kink', 'Scales',
-    'scales', 'FIXES', 'custom_second', 'SAFETY', 'DType', 'DTYPES', 'dtype_of',
+    'SATURATED_BANDS', 'GELU_BANDS', 'GELU_TANH_BANDS', 'cycle', 'draw', 'check_regime',
+    'has_kink', 'Scales',
+    'scales', 'FIXES', 'custom_second', 'SAFETY', 'DType', 'DTYPES', 'dtype_of', 'exact_sum', 'exact_sums',
     'representable', 'Bounds', 'error_bounds', 'tolerances', 'OPEN_REASONS',
     'KINK_CONVENTIONS', 'make_vectors', 'KINK_CHOICES', 'CaseResult', 'VerifyReport',
     'verify_results',

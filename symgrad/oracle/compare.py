@@ -40,7 +40,8 @@ from symgrad.oracle.decimals import ball_float, decimal_string
 from symgrad.oracle.point import number
 from symgrad.oracle.reference import DEFAULT_DIGITS, Reference, leaves, reference
 from symgrad.oracle.rounding import FIXES
-from symgrad.oracle.tolerances import OPEN_REASONS, SAFETY, dtype_of, error_bounds
+from symgrad.oracle.dtypes import dtype_of
+from symgrad.oracle.tolerances import OPEN_REASONS, SAFETY, error_bounds
 
 __all__ = ["VERDICTS", "Entry", "Comparison", "judge", "compare_gradients",
            "assert_gradients_close", "backprop_order", "short", "worst"]
@@ -196,9 +197,9 @@ def _flatten_actual(actual, net) -> tuple[dict, list]:
                                  f"{len(layers)} (layer order, layer 1 first)")
             out.update({f"{kind}_{l}": v for l, v in zip(layers, values)})
         actual = out
-    found = {}
+    found, spellings = {}, _spellings(net)
     for name, value in actual.items():
-        key = "cost" if name == "cost" else None
+        key = spellings.get(name) if isinstance(name, str) else None
         if key is None:
             try:
                 key = "{}_{}".format(*net.parameter(name))
@@ -206,9 +207,19 @@ def _flatten_actual(actual, net) -> tuple[dict, list]:
                 raise UsageError(f"actual[{name!r}]: not a parameter of {net!r}; expected "
                                  f"{', '.join(net.parameter_names()[:4])}, ...") from None
         found[key] = _arrayish(value)
-    dtypes = [str(getattr(v, "dtype", "float64" if isinstance(v, float) else "")).replace(
-        "torch.", "") for v in found.values()]
-    return found, [t for t in dtypes if "float" in t]
+    dtypes = {str(getattr(v, "dtype", "float64" if isinstance(v, float) else "")).replace(
+        "torch.", "") for v in found.values()}
+    return found, sorted(t for t in dtypes if "float" in t)
+
+
+@lru_cache(maxsize=64)
+def _spellings(net) -> dict:
+    """Every name of a parameter (w_l and W_l in a chain), and "cost", → its canonical name."""
+    out = {"cost": "cost"}
+    for name in net.parameter_names():
+        kind, l = net.parameter(name)
+        out[name] = out[f"{kind}_{l}"] = f"{kind}_{l}"
+    return out
 
 
 def _components(value, shape: tuple, place: str) -> list:
@@ -276,35 +287,60 @@ def _fix(net, layer) -> str:
 
 def compare_entries(ref: Reference, values: dict, dtype, rtol=None) -> list:
     """Every value of ``values`` (by canonical name, and ``"cost"``) judged, in backprop
-    order; a parameter missing from ``values`` is a ``fail`` ("no value given")."""
+    order; a parameter missing from ``values`` is a ``fail`` ("no value given").
+
+    The common case is screened as arrays: a finite float, judged (not open), with a
+    normal truth, within SAFETY times its stable bound, passes with err = |g − t|/|t| and
+    tolerance SAFETY·e/|t|; every other value goes through :func:`judge`."""
     net, dt = ref.network, dtype_of(dtype)
     stable, textbook = error_bounds(ref, dt), None
-    entries = []
+    rows = []          # (label, layer, truth ball, value, stable bound, open, key, k)
     for name, key, layer in _order(net) + ([("cost", "cost", None)] if "cost" in values
                                             else []):
         ball = ref.ball(name)
         truths = [((), ball)] if isinstance(ball, arb) else list(leaves(ball))
         if key not in values:
-            got = [(idx, None) for idx, _ in truths]
+            got = [None] * len(truths)
         else:
             shape = () if name == "cost" or (net.is_chain and key[0] != "a") else \
                 net.parameter_shape(name)
-            got = _components(values[key], shape, f"actual[{name!r}]")
+            got = [v for _, v in _components(values[key], shape, f"actual[{name!r}]")]
         bounds = stable.errors[key].reshape(-1).tolist()
         opens = stable.open[key].reshape(-1).tolist()
-        for k, ((idx, truth), (_, value)) in enumerate(zip(truths, got)):
-            label = name + "".join(f"[{i}]" for i in idx)
-            b, is_open = bounds[k if len(bounds) > 1 else 0], opens[k if len(opens) > 1 else 0]
-            b = math.inf if math.isnan(b) else b
-            entry = judge(label, layer, truth, value, b, b, is_open, dt.huge, rtol)
-            if entry.verdict == "fail" and rtol is None and value is not None \
-                    and entry.note != "not a finite number":
-                textbook = textbook or error_bounds(ref, dt, "textbook")
-                tb = float(textbook.errors[key].reshape(-1)[k if len(bounds) > 1 else 0])
-                tb = math.inf if math.isnan(tb) else tb
-                entry = judge(label, layer, truth, value, b, tb, is_open, dt.huge, rtol,
-                              _fix(net, layer))
-            entries.append(entry)
+        many = len(bounds) > 1
+        for k, ((idx, truth), value) in enumerate(zip(truths, got)):
+            label = name + "".join(f"[{i}]" for i in idx) if idx else name
+            rows.append((label, layer, truth, value, bounds[k if many else 0],
+                         opens[k if many else 0], key, k if many else 0))
+    if not rows:
+        return []
+    g = np.array([r[3] if type(r[3]) is float else np.nan for r in rows])
+    t = np.array([ball_float(r[2]) for r in rows])
+    b = np.nan_to_num(np.array([r[4] for r in rows]), nan=np.inf)
+    with np.errstate(all="ignore"):
+        err_abs = np.abs(g - t)
+        quick = (np.array([r[5] for r in rows]) == 0) & np.isfinite(g) & (t != 0) \
+            & (np.abs(t) <= dt.huge) & (err_abs <= SAFETY * b)
+        if rtol is not None:
+            quick &= err_abs <= rtol * np.abs(t)
+        rel, tol = err_abs / np.abs(t), SAFETY * b / np.abs(t)
+    entries = []
+    for n, row in enumerate(rows):
+        label, layer, truth, value, bound, is_open, key, k = row
+        bound = math.inf if math.isnan(bound) else bound
+        if quick[n]:
+            entries.append(Entry(label, layer, truth, value, float(rel[n]),
+                                 rtol if rtol is not None else float(tol[n]), "pass"))
+            continue
+        entry = judge(label, layer, truth, value, bound, bound, is_open, dt.huge, rtol)
+        if entry.verdict == "fail" and rtol is None and value is not None \
+                and entry.note != "not a finite number":
+            textbook = textbook or error_bounds(ref, dt, "textbook")
+            tb = float(textbook.errors[key].reshape(-1)[k])
+            tb = math.inf if math.isnan(tb) else tb
+            entry = judge(label, layer, truth, value, bound, tb, is_open, dt.huge, rtol,
+                          _fix(net, layer))
+        entries.append(entry)
     return entries
 
 

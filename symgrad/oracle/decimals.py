@@ -118,14 +118,34 @@ def to_ball(v) -> arb:
 
 def ball_matrix(rows: list) -> arb_mat:
     """The arb matrix of rows of exact numbers; rows of decimal strings go through one
-    integer matrix M and one ball 10^−K (W = M · 10^−K), FLINT's fast path."""
+    integer matrix M and one ball 10^−K (W = M · 10^−K), FLINT's fast path, and the entries
+    that are binary numbers (50, 0.5, 0) are then set exactly: an exact cancellation
+    z = 50 · 0.5 − 25 stays the exact 0 a ball never leaves.
+
+    >>> W = ball_matrix([["5.000e+1", "3.3333333333e+1"], ["0", "-2.5e-1"]])
+    >>> [W[i, j].is_exact() for i in range(2) for j in range(2)]
+    [True, False, True, True]
+    """
     if rows and rows[0] and all(isinstance(v, str) for row in rows for v in row):
         parts = [[split_decimal(v) for v in row] for row in rows]
         K = -min(min(e for _, e in row) for row in parts)
         ints = fmpz_mat([[m * _pow10(e + K) for m, e in row] for row in parts])
-        return arb_mat(ints) * (arb(10) ** -K) if K > 0 else arb_mat(ints)
+        if K <= 0:
+            return arb_mat(ints)
+        W = arb_mat(ints) * (arb(10) ** -K)
+        for i, row in enumerate(parts):
+            for j, (m, e) in enumerate(row):
+                if m and (e >= 0 or m % _pow5(-e) == 0):      # m · 10^e = (m / 5^−e) 2^e
+                    W[i, j] = arb(m * _pow10(e)) if e >= 0 else \
+                        arb(m // _pow5(-e)) * arb(2) ** e
+        return W
     return arb_mat([[v if isinstance(v, (float, arb)) else arb(v) for v in row]
                     for row in rows])
+
+
+@lru_cache(maxsize=4096)
+def _pow5(k: int) -> int:
+    return 5 ** k
 
 
 @lru_cache(maxsize=4096)

@@ -22,7 +22,8 @@ from symgrad.oracle.formats import read_results, read_vectors
 from symgrad.oracle.point import case_point
 from symgrad.oracle.reference import Reference, certify, leaves
 from symgrad.oracle.regimes import has_kink
-from symgrad.oracle.tolerances import SAFETY, dtype_of, tolerances
+from symgrad.oracle.dtypes import dtype_of
+from symgrad.oracle.tolerances import SAFETY, tolerances
 
 __all__ = ["KINK_CHOICES", "CaseResult", "VerifyReport", "verify_results"]
 
