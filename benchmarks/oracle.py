@@ -37,7 +37,7 @@ from symgrad.model.activations import activation_names  # noqa: E402
 from symgrad.model.network import Chain, Dense  # noqa: E402
 from symgrad.oracle import compare_gradients, make_vectors, reference, vectors_text  # noqa: E402
 from symgrad.oracle.regimes import draw  # noqa: E402
-from tests.implementations import StableBackprop, torch_autograd  # noqa: E402
+from tests.implementations import StableBackprop, jax_autograd, torch_autograd  # noqa: E402
 
 
 def _per_item(fn, items, repeat: int = 3) -> float:
@@ -157,7 +157,7 @@ def sweep(total: int = 1000) -> str:
     """The false-alarm sweep: ``total`` points over every activation and regime."""
     acts, regimes = activation_names(), ["ordinary", "saturated", "vanishing", "exploding",
                                          "kink"]
-    rng, counts = np.random.default_rng(2024), {}
+    rng, counts, failures = np.random.default_rng(2024), {}, []
     for k in range(total):
         act = acts[k % len(acts)]
         net = Chain(depth=2 + k % 5, activation=act)
@@ -166,18 +166,27 @@ def sweep(total: int = 1000) -> str:
         ref = reference(net, p, x, digits=20)
         fp = {n: np.array([float(v)]) for n, v in p.items()}
         fx = {n: np.array([float(v)]) for n, v in x.items()}
-        for label, fn, dtype in [("numpy float64", StableBackprop(net), "float64"),
-                                 ("numpy float32", StableBackprop(net, np.float32), "float32"),
-                                 ("torch float64", lambda a, b: torch_autograd(net, a, b), None)]:
+        for label, fn, dtype in [
+                ("numpy float64", StableBackprop(net), "float64"),
+                ("numpy float32", StableBackprop(net, np.float32), "float32"),
+                ("torch float64", lambda a, b: torch_autograd(net, a, b), "float64"),
+                ("torch float32", lambda a, b: torch_autograd(net, a, b, "float32"), "float32"),
+                ("jax float64", lambda a, b: jax_autograd(net, a, b), "float64"),
+                ("jax float32", lambda a, b: jax_autograd(net, a, b, "float32"), "float32")]:
             try:
                 g = fn(fp, fx)
-            except ImportError:
+            except (ImportError, ValueError, KeyError):   # not installed, or no such form
+                counts.setdefault(label, {}).setdefault("skipped", 0)
+                counts[label]["skipped"] += 1
                 continue
-            verdict = compare_gradients({n: g[n][0] for n in net.parameter_names()}, ref,
-                                        dtype=dtype).verdict
-            counts.setdefault(label, {}).setdefault(verdict, 0)
-            counts[label][verdict] += 1
-    return json.dumps(counts)
+            result = compare_gradients({n: g[n][0] for n in net.parameter_names()}, ref,
+                                       dtype=dtype)
+            counts.setdefault(label, {}).setdefault(result.verdict, 0)
+            counts[label][result.verdict] += 1
+            if result.verdict == "fail" and len(failures) < 8:
+                failures.append(f"  {label}, {act}, {regime}, depth {net.L}: "
+                                f"{result.failures[0].line()}")
+    return json.dumps(counts) + "".join("\n" + f for f in failures)
 
 
 def main(argv=None) -> int:

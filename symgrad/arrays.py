@@ -39,7 +39,7 @@ import numpy as np
 from symgrad.errors import UsageError
 from symgrad.model.activations import get_activation
 
-__all__ = ["GELU_TANH", "activation_for", "DTYPES", "dtype_name", "coarsest", "check_dtype", "exact_array", "parse_name", "resolve_name",
+__all__ = ["activation_for", "DTYPES", "dtype_name", "coarsest", "check_dtype", "exact_array", "parse_name", "resolve_name",
            "parameter_array", "named_values", "named_arrays", "widths_from", "batch", "shown_shape"]
 
 #: the floating-point types an implementation may work in, finest first
@@ -47,8 +47,6 @@ DTYPES = ("float64", "float32", "float16", "bfloat16")
 #: unit roundoff of each
 _EPS = {"float64": 2.0 ** -52, "float32": 2.0 ** -23, "float16": 2.0 ** -10,
         "bfloat16": 2.0 ** -7}
-#: 0.5 z (1 + tanh(√(2/π) (z + 0.044715 z³))): nn.GELU(approximate="tanh"), jax.nn.gelu's default
-GELU_TANH = "0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x**3)))"
 _DTYPE_ALIASES = {"double": "float64", "float": "float32", "single": "float32",
                   "half": "float16", "bf16": "bfloat16", "f64": "float64", "f32": "float32"}
 
@@ -381,11 +379,11 @@ def batch(net, x, y, *, labels_ok: bool = True) -> tuple[np.ndarray, np.ndarray]
 # --- activations by name ---------------------------------------------------------------------
 
 def activation_for(name, argument: str = "activations"):
-    """An activation by name, ``gelu_tanh`` (the tanh approximation of GELU) included; other
-    names and expressions as :func:`~symgrad.model.activations.get_activation` takes them."""
-    if isinstance(name, str) and name.strip().lower() in ("gelu_tanh", "gelu-tanh"):
-        try:
-            return get_activation("gelu_tanh", argument=argument)
-        except UsageError:          # not in the table yet: its expression
-            return get_activation(GELU_TANH, argument=argument)
+    """An activation by name (``gelu_tanh``, the tanh approximation of GELU, is a built-in)
+    or expression, as :func:`~symgrad.model.activations.get_activation` takes them, the
+    argument named ``argument`` in errors.
+
+    >>> activation_for("gelu-tanh").name
+    'gelu_tanh'
+    """
     return get_activation(name, argument=argument)

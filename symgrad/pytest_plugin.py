@@ -73,7 +73,7 @@ class Oracle:
         if o["network"] is None:
             raise UsageError("network=None: give the widths, such as network='784,30,10' "
                              "(on check() or on @pytest.mark.symgrad)")
-        from symgrad.model.network import check_widths
+        from symgrad.model.sizes import check_widths
         widths = check_widths(o["network"], "network")
         loss = declared_loss(o["cost"], o["reduction"], "cost")
         return network_for(widths, o["activation"], loss, o["samples"], "activation"), loss

@@ -86,6 +86,10 @@ def textbook_sigma_prime(name: str, z, a, alpha=None):
             return s * (1.0 + z * (1.0 - s))             # silu' = σ(z)(1 + z(1 - σ(z)))
         if name == "gelu":
             return _Phi(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)   # Φ(z) + z φ(z)
+        if name == "gelu_tanh":    # (1 + tanh u)/2 + z (1 − tanh² u) u'/2, as PyTorch writes it
+            c = np.sqrt(2.0 / np.pi)
+            t = np.tanh(c * (z + 0.044715 * z ** 3))
+            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * c * (1.0 + 3 * 0.044715 * z * z)
     return None
 
 

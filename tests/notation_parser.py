@@ -231,11 +231,20 @@ class NotationParser:
         rhs = self.expr()
         return {r"\leq": sp.Le, "<": sp.Lt, ">": sp.Gt, r"\geq": sp.Ge}[op](lhs, rhs)
 
+    def operator_head(self) -> str:
+        """\\operatorname{NAME}, with a subscript where the table's name has one
+        (\\operatorname{GELU}_{\\tanh})."""
+        head = r"\operatorname{%s}" % self.raw_group()
+        if self.peek() == "_" and any(h.startswith(head + "_{") for h in _HEADS):
+            self.take()
+            head += "_{%s}" % self.raw_group()
+        return head
+
     def activation(self) -> sp.Expr:
         t = self.take()
         head = t
         if t == r"\operatorname":
-            head = r"\operatorname{%s}" % self.raw_group()
+            head = self.operator_head()
         if head not in _HEADS:
             raise ParseError(f"unknown function {head!r}")
         f = layer_function(ACTIVATIONS[_HEADS[head]])
@@ -532,7 +541,7 @@ class DenseNotationParser(NotationParser):
     def activation(self) -> sp.Expr:
         head = self.take()
         if head == r"\operatorname":
-            head = r"\operatorname{%s}" % self.raw_group()
+            head = self.operator_head()
         if head not in _HEADS:
             raise ParseError(f"unknown function {head!r}")
         name = _HEADS[head]

@@ -23,7 +23,7 @@ from symgrad.model.activations import ACTIVATIONS, SELU_ALPHA, SELU_LAMBDA, Soft
 #: the activations by the name the lecture's words use
 BY_WORD = {"sigmoid": "sigmoid", "tanh": "tanh", "ReLU": "relu", "leaky ReLU": "leaky_relu",
            "PReLU": "prelu", "linear": "linear", "softplus": "softplus", "ELU": "elu",
-           "SELU": "selu", "SiLU": "silu", "GELU": "gelu"}
+           "SELU": "selu", "SiLU": "silu", "GELU": "gelu", "tanh GELU": "gelu_tanh"}
 #: sections whose formulas are numbers or deliberate mistakes, not derivation claims
 NOT_DERIVATION = ("example", "exercises", "solutions", "figures")
 _GRID = np.concatenate([np.linspace(-40, 40, 400001), [-1e-9, 0.0, 1e-9]])

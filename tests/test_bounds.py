@@ -111,7 +111,7 @@ def test_prelu_sup_depends_on_alpha():
 def test_every_builtin_certified():
     builtins = [n for n in activation_names() if not n.startswith("custom:")]
     assert builtins == ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "linear",
-                        "softplus", "elu", "selu", "silu", "gelu"]
+                        "softplus", "elu", "selu", "silu", "gelu", "gelu_tanh"]
     sups = suprema(builtins)
     assert [s.activation for s in sups] == builtins
     assert all(s.certified for s in sups)

@@ -113,6 +113,44 @@ def test_silu_enclosures_contain_the_findroot_truth():
     assert s.enclosure.width < Fraction(1, 10**55) and s.attained_at.width < Fraction(1, 10**55)
 
 
+def test_gelu_tanh_enclosures_contain_the_findroot_truth():
+    """GELU's tanh approximation: σ'' written out here by hand (not the table's, not SymPy's)
+    and its zero found by mpmath.findroot at 40 digits; sup |σ'| = σ' there, about
+    1.12899306865877 at z ≈ 1.4185, and the certificate holds both."""
+    s = supremum("gelu_tanh")
+    with mpmath.workdps(40):
+        c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(44715) / 10**6
+
+        def parts(z):
+            u, du, ddu = c * (z + k * z**3), c * (1 + 3 * k * z**2), 6 * c * k * z
+            return mpmath.tanh(u), du, ddu
+
+        def g(z):       # σ' = (1 + t)/2 + z (1 − t²) u'/2
+            t, du, _ = parts(z)
+            return (1 + t) / 2 + z * (1 - t**2) * du / 2
+
+        def g2(z):      # σ'' = (1 − t²)(u' + z u''/2 − z t u'²)
+            t, du, ddu = parts(z)
+            return (1 - t**2) * (du + z * ddu / 2 - z * t * du**2)
+        where = mpmath.findroot(g2, mpmath.mpf("1.4"))
+        value = g(where)
+        assert abs(g2(where)) < mpmath.mpf(10) ** -35
+        assert g(where + mpmath.mpf("0.01")) < value and g(where - mpmath.mpf("0.01")) < value
+        assert mpmath.nstr(value, 14) == "1.1289930686588"     # the brief's 1.12899306865877…
+        assert s.certified and s.attained and s.value is None
+        # 40 digits against a certificate 10^-55 wide: the truth lies within 10^-38 of it
+        # (containment at 120 digits: test_certified_supremum_contains_the_recomputed_value)
+        tol = Fraction(1, 10**38)
+        for e, x in ((s.enclosure, value), (s.attained_at, where)):
+            x = Fraction(mpmath.nstr(x, 40))
+            assert e.lower - tol < x < e.upper + tol, (e.show(45), x)
+            assert x <= e.lower + 2 * tol         # and within 2·10^-38 of its lower end
+    assert s.enclosure.width < Fraction(1, 10**55) and s.attained_at.width < Fraction(1, 10**55)
+    assert s.decimal(12) == "1.12899306866"
+    # the inverse branch: σ'(−1.4185) = 1 − sup, the smallest value, is a critical point too
+    assert any("|σ'(z)| ∈ [0.128993068658771765" in step for step in s.steps)
+
+
 def test_json_enclosures_of_every_builtin_contain_the_truth(capsys):
     for name in BUILTINS:
         assert main(["bounds", "--activation", name, "--format", "json"]) == 0

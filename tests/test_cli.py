@@ -97,7 +97,7 @@ def drifts() -> list[str]:
     """Every light copy in symgrad.cli.names that differs from the core's value."""
     from symgrad import analysis, lecture, numeric, oracle, printing
     from symgrad.cli import lecture as cli_lecture, vectors as cli_vectors
-    from symgrad.model import network
+    from symgrad.model import sizes as network
     from symgrad.model.activations import activation_names
     from symgrad.model.costs import SOFTMAX_CE, cost_names
     pairs = {

@@ -153,6 +153,22 @@ def test_cost_derivative_proven(cost):
     assert prove_cost(cost).verified
 
 
+def test_gelu_tanh_table_derivative_is_sympys_and_its_constant_exact():
+    from symgrad.model.activations import GELU_TANH_CUBIC, get_activation
+    act = get_activation("gelu-tanh")
+    assert act.name == "gelu_tanh" and act.latex_name == r"\operatorname{GELU}_{\tanh}"
+    z = act.z
+    assert GELU_TANH_CUBIC == sp.Rational(44715, 1000000)
+    assert not act.expression.atoms(sp.Float)     # 0.044715 kept exact
+    u = sp.sqrt(2 / sp.pi) * (z + sp.Rational(44715, 1000000) * z ** 3)
+    assert sp.simplify(act.expression - z * (1 + sp.tanh(u)) / 2) == 0
+    assert sp.simplify(act.derivative_expression - sp.diff(act.expression, z)) == 0
+    # and a wrong cubic coefficient is told apart, at 50 digits
+    wrong = sp.diff(z * (1 + sp.tanh(u.subs(sp.Rational(44715, 1000000), sp.Rational(447, 10000)))) / 2, z)
+    at = {z: sp.Rational(3, 2)}
+    assert abs(sp.N((act.derivative_expression - wrong).subs(at), 50)) > 1e-6
+
+
 def test_a_wrong_activation_derivative_is_not_proven():
     from symgrad.model.activations import ACTIVATIONS
     sig = ACTIVATIONS["sigmoid"]

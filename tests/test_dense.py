@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from symgrad.model.activations import activation_names
 from symgrad.errors import UsageError
 from symgrad.derivation.nodes import CostGradient, SampleSum
-from symgrad.model.network import Dense, check_widths
+from symgrad.model.network import Dense
+from symgrad.model.sizes import check_widths
 from symgrad.derivation import derive
 from symgrad.numeric import (compile_numpy, finite_differences, gradients, gradients_mp,
                              mp_gradients, parse_parameters, random_batch, random_parameters,

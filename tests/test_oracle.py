@@ -93,7 +93,8 @@ def test_ball_contains_sympy_exact_rationals_of_a_dense_network():
         assert ref.ball("cost").contains(arb(fmpq(int(exact_cost.p), int(exact_cost.q))))
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "gelu", "silu", "softplus", "elu"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "gelu", "silu", "softplus", "elu",
+                                        "gelu_tanh"])
 def test_ball_contains_mpmath_at_twice_the_precision(activation):
     """Another method: mpmath's own recurrence-free differentiation of the composed cost
     at 2D digits lies inside every D-digit ball."""
@@ -111,6 +112,31 @@ def test_ball_contains_mpmath_at_twice_the_precision(activation):
             witness = mpmath.diff(lambda t: cost({**point, name: t}), point[name])
             with ctx.workprec(200):   # mpmath's own error ~1e-45, the ball's radius ~1e-26
                 assert ref.ball(name).contains(arb(mpmath.nstr(witness, 50))), name
+
+
+def test_gelu_tanh_ball_form_contains_its_value_where_1_plus_tanh_cancels():
+    """The ball form (σ(2u), no 1 + tanh u) against mpmath at 60 digits of the formula
+    z(1 + tanh u)/2 written here, in the tails too (1 + tanh u ≈ 2e^{2u})."""
+    from symgrad.model.activations import get_activation
+    from symgrad.oracle.balls import activation_form
+    form = activation_form(get_activation("gelu_tanh"))
+    truth = {}
+    assert form.certified and not form.kinked
+    for text in ("-100", "-21", "-1.5", "0", "1e-8", "0.75", "2", "30"):
+        with mpmath.workdps(60 + 31100):     # 1 + tanh u down to 1e-31057
+            z = mpmath.mpf(text)
+            u = mpmath.sqrt(2 / mpmath.pi) * (z + mpmath.mpf(44715) / 10**6 * z ** 3)
+            du = mpmath.sqrt(2 / mpmath.pi) * (1 + 3 * mpmath.mpf(44715) / 10**6 * z ** 2)
+            value = z * (1 + mpmath.tanh(u)) / 2
+            slope = (1 + mpmath.tanh(u)) / 2 + z * (1 - mpmath.tanh(u) ** 2) * du / 2
+            truth[text] = strings = [mpmath.nstr(x, 60) for x in (value, slope)]
+        with ctx.workprec(200):
+            a, d = form.pair(arb(text))
+            assert a.contains(arb(strings[0])) and d.contains(arb(strings[1])), text
+            assert a.rad() <= abs(a.mid()) * arb(2) ** -150 + arb(2) ** -190, text
+    with ctx.workprec(200):   # a value nudged in the 40th digit is outside
+        _, d = form.pair(arb("2"))
+        assert not d.contains(arb(truth["2"][1]) * (1 + arb(10) ** -40))
 
 
 def test_chain_loop_and_dense_products_agree():
@@ -359,3 +385,51 @@ def test_hypothesis_stable_passes_and_one_wrong_gradient_fails(depth, activation
         name = names[pick % len(names)]
         with pytest.raises(AssertionError, match=f"dC/d{name} "):
             assert_gradients_close(dict(g, **{name: g[name] * factor}), ref)
+
+
+# --- exact dot products: every partial sum a number of the dtype ---------------------------------
+
+def test_a_representable_exact_sum_is_not_enough():
+    """3 × 16.666666666666668 − 50: every operand a float, the exact value a float, but the
+    partial sum 50.000000000000004 rounds first; 100·½ ± 100·½ stays exact."""
+    from symgrad.oracle.dtypes import DTYPES, exact_sums
+    f64, f32 = DTYPES["float64"], DTYPES["float32"]
+    third = 33.333333333333336
+    W, a, b = np.array([[third] * 3]), np.full((3, 1), 0.5), np.array([[-50.0]])
+    exact = 3 * Fraction(third) / 2 - 50
+    assert exact == float(exact) != (third * 0.5 + third * 0.5 + third * 0.5) - 50
+    assert not exact_sums(W, a, b, f64)[0, 0]
+    assert exact_sums(np.array([[100.0, -100.0, 100.0]]), np.full((3, 1), 0.5),
+                      np.zeros((1, 1)), f64)[0, 0]
+    # 2^24 + 1 is not a float32; 2^-150 is below its smallest subnormal
+    assert not exact_sums(np.array([[2.0 ** 24, 1.0]]), np.ones((2, 1)), np.zeros((1, 1)),
+                          f32)[0, 0]
+    assert not exact_sums(np.array([[2.0 ** -75]]), np.array([[2.0 ** -75]]),
+                          np.zeros((1, 1)), f32)[0, 0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-2 ** 30, 2 ** 30), st.integers(-40, 40),
+                          st.integers(-2 ** 20, 2 ** 20), st.integers(-40, 40)),
+                min_size=1, max_size=6),
+       st.integers(-2 ** 40, 2 ** 40), st.integers(-60, 60))
+def test_an_exact_sum_is_exact_in_every_order(terms, bm, be):
+    """Where exact_sums says exact, float64 gives the exact rational in any summation order
+    (forward, backward, NumPy's dot, fused): the criterion is sufficient."""
+    from symgrad.oracle.dtypes import DTYPES, exact_sums
+    w = np.array([[m * 2.0 ** e for m, e, _, _ in terms]])
+    a = np.array([[m * 2.0 ** e] for _, _, m, e in terms])
+    b = np.array([[bm * 2.0 ** be]])
+    if not exact_sums(w, a, b, DTYPES["float64"])[0, 0]:
+        return
+    truth = sum(Fraction(x) * Fraction(y) for x, y in zip(w[0], a[:, 0])) + Fraction(b[0, 0])
+    products = [float(x) * float(y) for x, y in zip(w[0], a[:, 0])]
+    forward = b[0, 0]
+    for p in products:
+        forward += p
+    backward = 0.0
+    for p in reversed(products):
+        backward += p
+    backward += b[0, 0]
+    assert Fraction(forward) == Fraction(backward) == truth
+    assert Fraction(float((w @ a)[0, 0] + b[0, 0])) == truth

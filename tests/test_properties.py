@@ -301,3 +301,54 @@ def test_the_ratio_check_catches_a_gradient_scaled_by_1_001():
     assert ratio_violations(d, params, inputs, grads) == []
     scaled = dict(grads, b_2=grads["b_2"] * mpmath.mpf("1.001"))
     assert ratio_violations(d, params, inputs, scaled) == [1, 2]
+
+
+# --- GELU's tanh approximation: the stable float forms against mpmath -------------------------
+
+def _gelu_tanh_truth(z: float):
+    """(σ, σ', |σ(2u)| + |z σ'(2u) 2u'|) at 50 digits from z(1 + tanh u)/2 written here."""
+    with mpmath.workdps(50):
+        x = mpmath.mpf(z)
+        c, k = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(44715) / 10 ** 6
+        u, du = c * (x + k * x ** 3), c * (1 + 3 * k * x ** 2)
+        half = 1 / (1 + mpmath.exp(-2 * u))             # (1 + tanh u)/2, exact in the tails
+        sech2 = 4 * half * (1 - half) if u < 0 else 1 / mpmath.cosh(u) ** 2
+        rest = x * sech2 * du / 2
+        return x * half, half + rest, abs(half) + abs(rest)
+
+
+def test_gelu_tanh_stable_forms_within_4_ulp_of_mpmath():
+    act = get_activation("gelu_tanh")
+    special = [0.0, 1e-8, -1e-8, 21.0, -21.0, 30.0, -30.0, 100.0, -100.0, -21.2, -7.2, 1.4185]
+    zs = np.array(sorted(set(np.linspace(-1e3, 1e3, 401).tolist() + np.linspace(-30, 30, 1201)
+                          .tolist() + special)))
+    with np.errstate(**STRICT):
+        values, slopes = act.numpy(zs), act.numpy_derivative(zs)
+    ulp, tiny = 2.0 ** -52, np.finfo(np.float64).tiny
+    for z, v, d in zip(zs, values, slopes):
+        a, g, scale = _gelu_tanh_truth(z)
+        for got, want, size in ((v, a, abs(a)), (d, g, scale)):
+            if abs(want) >= tiny:          # a normal float: within 4 ulp
+                assert abs(got - want) <= 4 * ulp * size, (z, got, want)
+            elif abs(want) < 2.0 ** -1075:  # underflows: exactly 0
+                assert got == 0, (z, got, want)
+            else:                          # subnormal: within a few of its ulp 2^-1074
+                assert abs(got - want) <= 4 * 2.0 ** -1074 + 4 * ulp * size, (z, got, want)
+
+
+def test_gelu_tanh_stable_forms_are_finite_far_out_and_keep_float32():
+    act = get_activation("gelu_tanh")
+    far = np.array([1e200, -1e200, 1e308, -1e308])
+    with np.errstate(**STRICT):              # z³ would overflow: no warning, no inf·0
+        assert act.numpy(far).tolist() == [1e200, 0.0, 1e308, 0.0]
+        assert act.numpy_derivative(far).tolist() == [1.0, 0.0, 1.0, 0.0]
+        z32 = np.array([-12.0, -3.0, 0.0, 1.4185, 40.0], dtype=np.float32)
+        v32, d32 = act.numpy(z32), act.numpy_derivative(z32)
+    assert v32.dtype == d32.dtype == np.float32
+    np.testing.assert_allclose(d32, act.numpy_derivative(z32.astype(np.float64)), rtol=4e-7,
+                               atol=1e-45)
+    # the complex step: the numpy forms are analytic
+    h = 1e-30
+    pts = np.array([-3.0, -0.5, 0.25, 1.4185, 4.0])
+    np.testing.assert_allclose(act.numpy(pts + 1j * h).imag / h, act.numpy_derivative(pts),
+                               rtol=1e-14)

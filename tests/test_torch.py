@@ -188,6 +188,8 @@ def gelu_model(approximate, dtype=torch.float64):
 
 def test_gelu_tanh_passes_as_what_it_is():
     x, y = data(3, 2)
+    assert map_module(gelu_model("tanh"), x, y, nn.MSELoss()).network.sigma(1).name == "gelu_tanh"
+    assert map_module(gelu_model("none"), x, y, nn.MSELoss()).network.sigma(1).name == "gelu"
     assert check_module(gelu_model("tanh"), x, y, nn.MSELoss()).passed
     assert check_module(gelu_model("none"), x, y, nn.MSELoss()).passed
 

@@ -271,7 +271,8 @@ def dense_network(widths, activation, *, output: str = "same", cost="quadratic",
     Dense(widths=[4, 3, 2], activations=['relu', 'linear'], cost='quadratic', samples=1)
     """
     from symgrad.model.costs import SOFTMAX_CE, get_cost
-    from symgrad.model.network import Dense, check_widths
+    from symgrad.model.network import Dense
+    from symgrad.model.sizes import check_widths
     if output not in OUTPUTS:
         raise UsageError(f"output={output!r}: must be one of {', '.join(OUTPUTS)}")
     widths = check_widths(widths)

@@ -49,7 +49,8 @@ def spirals(points: int = POINTS, seed: int = 0, noise: float = NOISE) -> tuple[
 
 def training_network(widths, activation: str):
     """``activation`` in the hidden layers, a sigmoid output with the binary cross-entropy."""
-    from symgrad.model.network import Dense, check_widths
+    from symgrad.model.network import Dense
+    from symgrad.model.sizes import check_widths
     widths = check_widths(widths)
     if widths[0] != 2 or widths[-1] != 1 or len(widths) < 3:
         raise UsageError(f"widths={','.join(map(str, widths))!r}: the spirals have 2 inputs and "

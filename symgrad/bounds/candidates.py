@@ -9,9 +9,12 @@ For g = σ' continuous on an open interval I, sup_I |g| is the largest of
   part of I).
 
 The critical points are solved exactly by SymPy's ``solveset`` where it can (sigmoid, tanh,
-softplus, GELU); where they are roots of a transcendental equation (SiLU) they are isolated
-and enclosed by ball arithmetic (:mod:`symgrad.bounds.roots`), and |g| there is enclosed over
-the root's enclosure.
+softplus, GELU); where they are roots of a transcendental equation (SiLU, GELU-tanh) they
+are isolated and enclosed by ball arithmetic (:mod:`symgrad.bounds.roots`), and |g| there is
+enclosed over the root's enclosure.  The search needs a form of σ''s zero set whose enclosure
+on the tails z ≥ R, z ≤ −R excludes 0: σ'' over its positive factors, written with tanh
+(SiLU: z tanh(z/2) − 2), or with sech² split off and the polynomial coefficients divided by a
+positive factor of theirs (GELU-tanh: √π z tanh u − c₁/(1 + 3kz²) + c₂/(1 + 3kz²)²).
 
 >>> z = sp.Symbol("z", real=True)
 >>> steps = []
@@ -115,6 +118,50 @@ def _tanh_form(expr: sp.Expr) -> sp.Expr:
     return sp.cancel(expr.replace(sp.exp, lambda u: (1 + half(u)) / (1 - half(u))))
 
 
+def _sech_form(g, z: sp.Symbol) -> sp.Expr:
+    """σ'' with every 1 − tanh²(u) written as sech²(u) before factoring, so that the factor
+    sech²(u) > 0 splits off (factored as it is, (tanh u − 1)(tanh u + 1) has no sign SymPy
+    proves)."""
+    u = sp.Wild("u")
+    return sp.factor(sp.diff(g, z).replace(1 - sp.tanh(u) ** 2, sp.sech(u) ** 2))
+
+
+def _in_powers(N: sp.Expr, B: sp.Expr, m: int, z: sp.Symbol) -> sp.Expr:
+    """N/B^m = Q + Σ_j r_j/B^(m−j) (deg r_j < deg B), by m divisions N = N'B + r_j: a
+    polynomial over a power of B, as terms each bounded on a ray where N is even like B."""
+    terms = []
+    for j in range(m):
+        N, r = sp.div(N, B, z)
+        terms.append(r / B ** (m - j))
+    return sp.Add(N, *terms)
+
+
+def _divided_forms(q: sp.Expr, z: sp.Symbol) -> list:
+    """(F, D) with F = q/D for D = B^m > 0 a factor of a coefficient of q as a polynomial in
+    its functions of z (frozen), each coefficient over D written by :func:`_in_powers`:
+    q = c(1 + 6kz²) − c²z(1 + 3kz²)² tanh u (GELU-tanh) becomes
+    z tanh u − (bounded)/(1 + 3kz²)^j, whose sign the tails decide."""
+    funcs = sorted((f for f in q.atoms(sp.Function) if f.has(z)), key=sp.default_sort_key)
+    frozen_symbols = [sp.Dummy(f"f{i}") for i in range(len(funcs))]
+    back = dict(zip(frozen_symbols, funcs))
+    num, den = sp.fraction(sp.cancel(sp.together(q.xreplace(dict(zip(funcs, frozen_symbols))))))
+    if den.has(z) or not frozen_symbols or not num.is_polynomial(z, *frozen_symbols):
+        return []
+    terms = sp.Poly(num, *frozen_symbols).terms()
+    bases = {}
+    for _, coeff in terms:
+        for B, m in sp.factor_list(coeff, z)[1]:
+            if sp.degree(B, z) > 0 and B.is_positive:
+                bases[B] = max(bases.get(B, 0), m)
+    out = []
+    for B, m in bases.items():
+        F = sp.Add(*[_in_powers(sp.expand(c), B, m, z) / den *
+                     sp.Mul(*[f ** e for f, e in zip(frozen_symbols, monom)])
+                     for monom, c in terms])
+        out.append((F.xreplace(back), B ** m))
+    return out
+
+
 def _certified_critical_points(g, h, z, I, steps: list) -> list[Candidate]:
     P, q, bases = _sign_factors(h, z)
     steps.append(f"σ''(z) = {sp.sstr(h)}; solveset gives no closed form, so the zeros of "
@@ -122,17 +169,24 @@ def _certified_critical_points(g, h, z, I, steps: list) -> list[Candidate]:
                  f"({sp.sstr(P)} has one sign, SymPy's assumptions)")
     # q/D for a positive D has the zeros of q; the tanh form keeps the enclosures of the
     # infinite tails finite (z (e^z − 1)/(e^z + 1) = z tanh(z/2))
-    forms = [(q, None)] + [(_tanh_form(q / D), D) for D in dict.fromkeys(bases)]
+    forms = [(q, None, "tanh")] + [(_tanh_form(q / D), D, "tanh") for D in dict.fromkeys(bases)]
+    if g.has(sp.tanh):  # 1 − tanh² as sech², then q over a positive factor of its coefficients
+        _, q2, _ = _sign_factors(_sech_form(g, z), z)
+        forms += [(F, D, "division") for F, D in _divided_forms(q2, z)]
     failure = None
-    for F, D in forms:
+    for F, D, how in forms:
         try:
             roots, R, boxes = isolate_roots(F, z, I)
         except NotCertified as exc:
             failure = exc
             continue
-        if D is not None:
+        if D is not None and how == "tanh":
             steps.append(f"q has the zeros of F(z) = q(z)/({sp.sstr(D)}) = {sp.sstr(F)} "
                          f"(e^u = (1 + tanh(u/2))/(1 − tanh(u/2))), since {sp.sstr(D)} > 0")
+        elif D is not None:
+            steps.append(f"σ'' has the zeros of F(z) = {sp.sstr(F)}, the factor of σ'' "
+                         f"without sech² (> 0) over {sp.sstr(D)} > 0, each coefficient "
+                         "divided out (polynomial division)")
         tails = "" if R is None else (f"F has no zero for |z| ≥ {R} (its interval enclosure "
                                       f"on both tails excludes 0); on [−{R}, {R}] ")
         steps.append(f"ball arithmetic (python-flint arb, {CERTIFY_BITS} bits): {tails}"

@@ -166,7 +166,8 @@ def _networks(args, activations: list[str]) -> list:
         if getattr(args, attr) is not None:
             raise UsageError(f"{option}={getattr(args, attr)}: only with --widths "
                              "(dense layers)")
-    from symgrad.model.network import Chain, check_depth
+    from symgrad.model.network import Chain
+    from symgrad.model.sizes import check_depth
     depth = check_depth(args.depth if args.depth is not None else "10")
     if depth > MAX_ANALYZE_DEPTH:
         raise UsageError(f"depth={depth}: analyze takes depth 1..{MAX_ANALYZE_DEPTH}")

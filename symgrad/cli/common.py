@@ -166,7 +166,8 @@ def add_run_options(p: argparse.ArgumentParser, *, writes: bool = False) -> None
 def network_from_args(args, *, dense: bool = True):
     """The network the options describe: a chain (--depth) or, with --widths and ``dense``,
     dense layers; bad values raise one-line UsageErrors."""
-    from symgrad.model.network import Chain, Dense, check_depth, check_widths
+    from symgrad.model.network import Chain, Dense
+    from symgrad.model.sizes import check_depth, check_widths
     if getattr(args, "widths", None) is not None:
         if not dense:
             raise UsageError(f"widths={args.widths!r}: 'symgrad {args.command}' takes chains "

@@ -35,7 +35,8 @@ DIGITS = 6
 #: the activations' names in running text (the table's names are identifiers)
 WORDS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
          "prelu": "PReLU", "linear": "linear", "softplus": "softplus", "elu": "ELU",
-         "selu": "SELU", "silu": "SiLU", "gelu": "GELU", "softmax": "softmax"}
+         "selu": "SELU", "silu": "SiLU", "gelu": "GELU",
+         "gelu_tanh": "tanh GELU", "softmax": "softmax"}
 #: an exact value is printed as such while SymPy's string of it is at most this long
 SHORT = 40
 

@@ -52,6 +52,7 @@ __all__ = [
     "register_activation",
     "SELU_LAMBDA",
     "SELU_ALPHA",
+    "GELU_TANH_CUBIC",
     "without_cancellation",
     "MP_MODULES",
 ]
@@ -60,6 +61,8 @@ __all__ = [
 #: the SELU constants as PyTorch and the SELU paper state them, kept exact as rationals
 SELU_LAMBDA = sp.Rational("1.0507009873554804934193349852946")
 SELU_ALPHA = sp.Rational("1.6732632423543772848170429916717")
+#: the cubic coefficient 0.044715 of GELU's tanh approximation, exact
+GELU_TANH_CUBIC = sp.Rational(44715, 1000000)
 
 _Z = sp.Symbol("z", real=True)
 _ALPHA = sp.Symbol("alpha", real=True)
@@ -153,8 +156,9 @@ _A = sp.Symbol("a", real=True)
 def without_cancellation(expr: sp.Expr) -> sp.Expr:
     """The same function, rewritten where a sum cancels in the tails (for evaluation at
     high precision, where the table's own forms lose every digit): ``1 - tanh(u)²`` as
-    ``sech(u)²``, ``c + c erf(u)`` as ``c erfc(-u)``, ``log(1 + e^u)`` as ``log1p(e^u)``.
-    Without this, 60 digits give 0 for tanh'(80) and gelu'(-40)."""
+    ``sech(u)²``, ``c + c erf(u)`` as ``c erfc(-u)``, ``c + c tanh(u)`` as
+    ``2c/(1 + e^{-2u})``, ``log(1 + e^u)`` as ``log1p(e^u)``.  Without this, 60 digits give
+    0 for tanh'(80), gelu'(-40) and gelu_tanh(-21)."""
     u = sp.Wild("u")
     expr = expr.replace(1 - sp.tanh(u) ** 2, 1 / sp.cosh(u) ** 2)
     expr = expr.replace(lambda e: e.is_Add, _erfc_in_sum)
@@ -167,13 +171,17 @@ MP_MODULES = [{"erfc_of_negative": lambda u: mpmath.erfc(-u)}, "mpmath"]
 
 
 def _erfc_in_sum(total: sp.Add) -> sp.Expr:
-    """c + c·erf(u) + rest  →  c·erfc(-u) + rest, inside a sum of any length."""
+    """c + c·erf(u) + rest  →  c·erfc(-u) + rest, and c + c·tanh(u) + rest  →
+    2c/(1 + e^{-2u}) + rest, inside a sum of any length."""
     terms = list(total.args)
     for k, term in enumerate(terms):
         coeff, rest = term.as_coeff_Mul()
-        if isinstance(rest, sp.erf) and coeff in terms:
+        if isinstance(rest, (sp.erf, sp.tanh)) and coeff in terms:
             terms.remove(coeff)
-            terms[terms.index(term)] = coeff * _erfc_of_negative(rest.args[0])
+            u = rest.args[0]
+            # 1 + tanh(u) = 2/(1 + e^{-2u}): no cancellation for u ≪ 0
+            terms[terms.index(term)] = coeff * _erfc_of_negative(u) if isinstance(rest, sp.erf) \
+                else 2 * coeff / (1 + sp.exp(-2 * u))
             return sp.Add(*terms)
     return total
 
@@ -291,13 +299,25 @@ def _build_table() -> dict[str, Activation]:
         numpy=stable.gelu, numpy_derivative=stable.gelu_prime,
         description="Gaussian error linear unit z Φ(z), the erf form",
     ))
+    # gelu_tanh(z) = z (1 + tanh u)/2, u = √(2/π)(z + 0.044715 z³) (0.044715 kept exact)
+    u = sp.sqrt(2 / sp.pi) * (z + GELU_TANH_CUBIC * z ** 3)
+    add(Activation(
+        name="gelu_tanh", latex_name=r"\operatorname{GELU}_{\tanh}",
+        expression=z * (1 + sp.tanh(u)) / 2,
+        # gelu_tanh'(z) = (1 + tanh u)/2 + z (1 − tanh² u) u'/2, u' = √(2/π)(1 + 3·0.044715 z²)
+        derivative_expression=(1 + sp.tanh(u)) / 2 + z * (1 - sp.tanh(u) ** 2) * sp.diff(u, z) / 2,
+        numpy=stable.gelu_tanh, numpy_derivative=stable.gelu_tanh_prime, analytic=True,
+        description="GELU's tanh approximation z(1 + tanh(√(2/π)(z + 0.044715 z³)))/2, as "
+                    "nn.GELU(approximate=\"tanh\") and jax.nn.gelu compute it",
+    ))
     return table
 
 
 ACTIVATIONS: dict[str, Activation] = _build_table()
 #: other names users type for the same activation
 ALIASES: Mapping[str, str] = {"swish": "silu", "logistic": "sigmoid", "identity": "linear",
-                              "leakyrelu": "leaky_relu", "leaky-relu": "leaky_relu"}
+                              "leakyrelu": "leaky_relu", "leaky-relu": "leaky_relu",
+                              "gelu-tanh": "gelu_tanh"}
 
 
 @dataclass(frozen=True)
@@ -351,7 +371,7 @@ def get_activation(name, *, argument: str = "activation") -> Activation:
     >>> get_activation("sigmod")
     Traceback (most recent call last):
     ...
-    symgrad.errors.UsageError: activation='sigmod': unknown activation; did you mean 'sigmoid'? known: sigmoid, tanh, relu, leaky_relu, prelu, linear, softplus, elu, selu, silu, gelu
+    symgrad.errors.UsageError: activation='sigmod': unknown activation; did you mean 'sigmoid'? known: sigmoid, tanh, relu, leaky_relu, prelu, linear, softplus, elu, selu, silu, gelu, gelu_tanh
     """
     if isinstance(name, Activation):
         return name

@@ -21,8 +21,6 @@ Eq(z_1, W_1*a_0 + b_1)
 """
 from __future__ import annotations
 
-import numbers
-import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -32,16 +30,9 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from symgrad.errors import UsageError
 from symgrad.model.activations import SOFTMAX, Activation, Softmax, SoftmaxOf, get_activation
 from symgrad.model.costs import MSE, SOFTMAX_CE, get_cost, mean_squared_error
+from symgrad.model.sizes import check_depth, check_samples, check_widths
 
-__all__ = ["Network", "Chain", "Dense", "MAX_DEPTH", "MAX_WIDTH", "MAX_SAMPLES", "check_depth",
-           "check_widths", "check_samples", "layer_function", "cost_function"]
-
-#: deeper than this is refused as absurd: a derivation's printed form grows as L²
-MAX_DEPTH = 100_000
-#: a wider layer is refused as absurd for a symbolic tool
-MAX_WIDTH = 100_000
-#: more samples than this in the symbolic loss is refused (each sample has its own symbols)
-MAX_SAMPLES = 100_000
+__all__ = ["Network", "Chain", "Dense", "layer_function", "cost_function"]
 
 #: C as a function of the output, printed as C
 cost_function = sp.Function("C", real=True)
@@ -51,75 +42,6 @@ def layer_function(activation) -> sp.FunctionClass:
     """The undefined SymPy function that stands for an activation in displayed formulas
     (printed as its LaTeX name: ``\\sigma``, ``\\tanh``, ...)."""
     return sp.Function(activation.name, real=True)
-
-
-def _integer(value, argument: str, shown, rule: str) -> int:
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,12}\s*", value):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise UsageError(f"{argument}={shown!r}: {rule}")
-    return int(value)
-
-
-def check_depth(depth, argument: str = "depth") -> int:
-    """The depth as an int, or a one-line :class:`UsageError`.
-
-    >>> check_depth(0)
-    Traceback (most recent call last):
-    ...
-    symgrad.errors.UsageError: depth=0: depth must be an integer >= 1
-    """
-    depth = _integer(depth, argument, depth, "depth must be an integer >= 1")
-    if depth < 1:
-        raise UsageError(f"{argument}={depth}: depth must be an integer >= 1")
-    if depth > MAX_DEPTH:
-        raise UsageError(f"{argument}={depth}: depth must be at most {MAX_DEPTH}")
-    return depth
-
-
-def check_widths(widths, argument: str = "widths") -> tuple[int, ...]:
-    """The widths n_0, ..., n_L as a tuple of ints, or a one-line :class:`UsageError`.
-
-    >>> check_widths("2,3,3,2")
-    (2, 3, 3, 2)
-    >>> check_widths("2,0,2")
-    Traceback (most recent call last):
-    ...
-    symgrad.errors.UsageError: widths='2,0,2': every width must be an integer >= 1; entry 2 is 0
-    """
-    if isinstance(widths, str):
-        parts = [p.strip() for p in widths.split(",")]
-    else:
-        try:
-            parts = list(widths)
-        except TypeError:
-            raise UsageError(f"{argument}={widths!r}: must be a list of integers >= 1 "
-                             "such as 2,3,3,2") from None
-    out = []
-    for pos, p in enumerate(parts, 1):
-        value = _integer(p, argument, widths, f"every width must be an integer >= 1; "
-                                              f"entry {pos} is {p!r}")
-        if value < 1:
-            raise UsageError(f"{argument}={widths!r}: every width must be an integer >= 1; "
-                             f"entry {pos} is {value}")
-        if value > MAX_WIDTH:
-            raise UsageError(f"{argument}={widths!r}: every width must be at most {MAX_WIDTH}; "
-                             f"entry {pos} is {value}")
-        out.append(value)
-    if len(out) < 2:
-        raise UsageError(f"{argument}={widths!r}: give at least two widths n_0,n_1 "
-                         "(the input and the output layer)")
-    if len(out) - 1 > MAX_DEPTH:
-        raise UsageError(f"{argument}: {len(out) - 1} layers; at most {MAX_DEPTH}")
-    return tuple(out)
-
-
-def check_samples(samples, argument: str = "samples") -> int:
-    """N, the number of samples the loss sums over: an integer from 1 to MAX_SAMPLES."""
-    value = _integer(samples, argument, samples, f"must be an integer from 1 to {MAX_SAMPLES}")
-    if not 1 <= value <= MAX_SAMPLES:
-        raise UsageError(f"{argument}={samples!r}: must be an integer from 1 to {MAX_SAMPLES}")
-    return value
 
 
 def _name(a) -> str:
@@ -207,6 +129,14 @@ class Network:
                              f"{','.join(map(str, widths))}")
         acts = _resolve_activations(self.activations, len(widths) - 1, widths, softmax)
         object.__setattr__(self, "activations", acts)
+
+    def __hash__(self) -> int:
+        """The fields' hash, computed once (every cache keyed by the network asks for it)."""
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = self.__dict__["_hash"] = hash((self.widths, self.activations, self.cost,
+                                                    self.samples))
+        return cached
 
     # -- description ------------------------------------------------------------------------
     @property

@@ -27,6 +27,7 @@ x*tanh(softplus(x))
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -35,7 +36,8 @@ from sympy.codegen.cfunctions import expm1, log1p
 __all__ = ["floating", "logistic_derivative", "sigmoid", "sigmoid_prime", "sigmoid_with_prime",
            "tanh", "tanh_prime", "tanh_with_prime", "relu", "relu_prime", "piecewise_linear",
            "prelu", "prelu_prime", "linear", "linear_prime", "softplus", "elu", "silu",
-           "silu_prime", "gelu", "gelu_prime", "stable_float", "STABLE_NUMPY", "ERF_NUMPY"]
+           "silu_prime", "gelu", "gelu_prime", "gelu_tanh", "gelu_tanh_prime",
+           "stable_float", "STABLE_NUMPY", "ERF_NUMPY"]
 
 
 def floating(z) -> np.ndarray:
@@ -206,6 +208,106 @@ def gelu_prime(z):
     """gelu'(z) = Φ(z) + z φ(z), φ(z) = e^{-z²/2}/√(2π)."""
     z = floating(z)
     return _Phi(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+
+
+# --- GELU's tanh approximation --------------------------------------------------------------
+# gelu_tanh(z) = z (1 + tanh u)/2 = z σ(2u), u = √(2/π)(z + 0.044715 z³); σ(2u) = 1 − σ(−2u)
+# needs no 1 + tanh u, which loses every digit for u ≪ 0.  2u = z(A + B z²), A = 2√(2/π),
+# B = 0.044715 A, is carried as a double word v + dv (error-free products and sums): e^{2u}
+# turns an error δ in 2u into a relative error δ of the value, and |2u| reaches 745 where
+# σ(2u) is still a normal float64, so a plainly rounded 2u would cost |2u| ulp.
+
+#: |z| beyond which σ(2u) is exactly 0 or 1 and σ'(2u) is 0 in every float type (2|u| > 2e4):
+#: z is clipped there before z³, which would overflow past |z| ≈ 1.7e102
+_GELU_TANH_CLIP = 64.0
+_GELU_TANH_A = 2 * sp.sqrt(2 / sp.pi)
+_GELU_TANH_B = sp.Rational(44715, 1000000) * _GELU_TANH_A
+_A_FLOAT, _B_FLOAT = float(_GELU_TANH_A), float(_GELU_TANH_B)
+
+
+@lru_cache(maxsize=None)
+def _double_word(value: sp.Expr, dtype) -> tuple:
+    """(hi, lo) in ``dtype`` with hi + lo = value to about twice the dtype's precision."""
+    hi = dtype.type(float(sp.N(value, 40)))
+    return hi, dtype.type(float(sp.N(value - sp.Rational(float(hi)), 40)))
+
+
+def _two_product(a, b, split):
+    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker: Veltkamp splits of a, b)."""
+    p = a * b
+
+    def halves(x):
+        t = split * x
+        hi = t - (t - x)
+        return hi, x - hi
+    ah, al = halves(a)
+    bh, bl = halves(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _twice_u(z):
+    """2u = z(A + B z²) as (v, dv), v + dv to about twice z's precision (|z| ≤ the clip)."""
+    dtype = z.dtype
+    split = dtype.type(2 ** ((np.finfo(dtype).nmant + 2) // 2) + 1)   # 2^27 + 1 for float64
+    (Ah, Al), (Bh, Bl) = _double_word(_GELU_TANH_A, dtype), _double_word(_GELU_TANH_B, dtype)
+    s, ds = _two_product(z, z, split)                    # z² = s + ds
+    p, dp = _two_product(Bh, s, split)                   # B z² = p + dp
+    dp = dp + (Bh * ds + Bl * s)
+    t = Ah + p                                           # A + B z² = t + dt (two-sum)
+    w = t - Ah
+    dt = ((Ah - (t - w)) + (p - w)) + (dp + Al)
+    v, dv = _two_product(t, z, split)                    # z (t + dt) = v + dv
+    return v, dv + dt * z
+
+
+def _gelu_tanh_parts(z):
+    """(v, E, r, 2u', z clipped) for real z: 2u ≈ v, E = e^{−|2u|/2} = e^{−|v|/2}(1 − sign(v) dv/2)
+    (the first order of e^{−sign(v) dv/2}, exact to dv²), r = 1/(1 + E²) and 2u' = A + 3B z².
+    e = e^{−|2u|} is kept as E·E, multiplied in after the other factors: e alone is
+    subnormal for |2u| > 708 where z e and z 2u' e are still normal floats."""
+    zc = np.clip(z, -_GELU_TANH_CLIP, _GELU_TANH_CLIP)
+    v, dv = _twice_u(zc)
+    E = np.exp(-0.5 * np.abs(v)) * (1 - 0.5 * np.sign(v) * dv)
+    return v, E, 1 / (1 + E * E), _A_FLOAT + 3 * _B_FLOAT * zc * zc, zc
+
+
+def _complex_parts(z):
+    # the complex step: σ(x) = _logistic(x), σ'(x) = σ(x)σ(−x), x = 2u, analytic
+    x = z * (_A_FLOAT + _B_FLOAT * z * z)
+    return _logistic(x), _logistic(x) * _logistic(-x), _A_FLOAT + 3 * _B_FLOAT * z * z
+
+
+def gelu_tanh(z):
+    """gelu_tanh(z) = z σ(2u) = z (1 + tanh u)/2, u = √(2/π)(z + 0.044715 z³); σ(2u) = r
+    for 2u ≥ 0, e r = (z E) E r below.
+
+    >>> float(gelu_tanh(np.float64(1.0))), float(gelu_tanh(np.float64(-1e200)))
+    (0.8411919906082768, -0.0)
+    """
+    z = floating(z)
+    if np.iscomplexobj(z):
+        return z * _complex_parts(z)[0]
+    v, E, r, _, _ = _gelu_tanh_parts(z)
+    return np.where(v >= 0, z * r, (z * E) * E * r)
+
+
+def gelu_tanh_prime(z):
+    """gelu_tanh'(z) = σ(2u) + z 2u' σ'(2u) (= (1 + tanh u)/2 + z (1 − tanh² u) u'/2), σ'(2u)
+    = e r² (at most 1/4: :func:`logistic_derivative`); past 2u < −64, z 2u' e r² as
+    ((z 2u') E) E r².  σ'(2u) is exactly 0 where |z| is large: no inf·0, and z 2u' is
+    formed only below the clip.
+
+    >>> float(gelu_tanh_prime(np.float64(0.0))), float(gelu_tanh_prime(np.float64(1e200)))
+    (0.5, 1.0)
+    """
+    z = floating(z)
+    if np.iscomplexobj(z):
+        s, ds, du2 = _complex_parts(z)
+        return s + z * (ds * du2)
+    v, E, r, du2, zc = _gelu_tanh_parts(z)
+    s = np.where(v >= 0, r, E * E * r)
+    deep = ((zc * du2) * E) * E * (r * r)        # zc = z wherever E is not 0
+    return s + np.where(v < -64, deep, z * (logistic_derivative(E * E) * du2))
 
 
 # --- custom expressions --------------------------------------------------------------------

@@ -10,6 +10,8 @@ cancellation (checked against the SymPy derivative by the tests)::
     softplus  σ = log1p(e^z),            σ' = E t                    (= 1/(1 + e^{-z}))
     silu      σ = z E t,                 σ' = E t (1 + z t)          (= σ(z)(1 + z(1 − σ(z))))
     gelu      Φ = erfc(−z/√2)/2,         σ = z Φ,  σ' = Φ + z e^{−z²/2}/√(2π)
+    gelu_tanh x = 2u = 2√(2/π)(z + 0.044715 z³), (s, t) = (σ(x), σ(−x)) as for the sigmoid:
+              σ = z s,  σ' = s + z s t x'       (= (1 + tanh u)/2 + z(1 − tanh² u)u'/2)
     relu, leaky_relu, prelu, elu, selu   by the side of the kink z = 0 the ball lies on
 
 A ball has no overflow (e^{1000} is a ball like any other).  A custom activation or cost is
@@ -38,8 +40,8 @@ import mpmath
 import sympy as sp
 from flint import arb, ctx, fmpq
 
-from symgrad.model.activations import SELU_ALPHA, SELU_LAMBDA, Activation, get_activation, \
-    without_cancellation
+from symgrad.model.activations import GELU_TANH_CUBIC, SELU_ALPHA, SELU_LAMBDA, Activation, \
+    get_activation, without_cancellation
 from symgrad.model.costs import Cost
 
 __all__ = ["Undecided", "ActivationForm", "CostForm", "activation_form", "cost_form",
@@ -129,6 +131,15 @@ def _gelu(z, alpha, convention):
     return z * Phi, Phi + z * phi
 
 
+def _gelu_tanh(z, alpha, convention):
+    # (1 + tanh u)/2 = σ(2u) and (1 − tanh² u)/4 = σ(2u)σ(−2u): no 1 + tanh u to cancel,
+    # and e^{2u} is a ball like any other for large |z|
+    k = _q(GELU_TANH_CUBIC)
+    c = 2 * (2 / arb.pi()).sqrt()
+    s, t = _sigmoid(c * (z + k * z ** 3))
+    return z * s, s + z * s * t * c * (1 + 3 * k * z * z)
+
+
 def _linear(z, alpha, convention):
     return z, arb(1)
 
@@ -136,7 +147,7 @@ def _linear(z, alpha, convention):
 #: name → (z, α, convention) ↦ (σ(z), σ'(z)) on balls
 _BUILTIN = {"sigmoid": _sig, "tanh": _tanh, "relu": _relu, "leaky_relu": _leaky,
             "prelu": _prelu, "linear": _linear, "softplus": _softplus, "elu": _elu,
-            "selu": _selu, "silu": _silu, "gelu": _gelu}
+            "selu": _selu, "silu": _silu, "gelu": _gelu, "gelu_tanh": _gelu_tanh}
 
 
 @dataclass(frozen=True, eq=False)

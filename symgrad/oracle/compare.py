@@ -30,7 +30,7 @@ import math
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 from flint import arb
@@ -61,8 +61,7 @@ def worst(verdicts) -> str:
     return max(verdicts, key=VERDICTS.index, default="pass")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One value judged: ``name`` with its index (``W_2[1][0]``), its layer, the true value
     (a ball), the implementation's value (exact, or a float NaN/inf), the relative error, the
     relative tolerance, the verdict and a note."""
@@ -285,6 +284,9 @@ def _fix(net, layer) -> str:
     return "; ".join(FIXES[n] for n in FIXES if n in names)
 
 
+_MISSING = object()
+
+
 def compare_entries(ref: Reference, values: dict, dtype, rtol=None) -> list:
     """Every value of ``values`` (by canonical name, and ``"cost"``) judged, in backprop
     order; a parameter missing from ``values`` is a ``fail`` ("no value given").
@@ -297,17 +299,20 @@ def compare_entries(ref: Reference, values: dict, dtype, rtol=None) -> list:
     rows = []          # (label, layer, truth ball, value, stable bound, open, key, k)
     for name, key, layer in _order(net) + ([("cost", "cost", None)] if "cost" in values
                                             else []):
-        ball = ref.ball(name)
+        ball = ref.evaluation.cost if key == "cost" else ref.evaluation.gradients[key]
         truths = [((), ball)] if isinstance(ball, arb) else list(leaves(ball))
-        if key not in values:
+        value = values.get(key, _MISSING)
+        if value is _MISSING:
             got = [None] * len(truths)
+        elif type(value) is float and len(truths) == 1:      # a chain's scalar, fast
+            got = [_value(value, "")]
         else:
             shape = () if name == "cost" or (net.is_chain and key[0] != "a") else \
                 net.parameter_shape(name)
-            got = [v for _, v in _components(values[key], shape, f"actual[{name!r}]")]
-        bounds = stable.errors[key].reshape(-1).tolist()
-        opens = stable.open[key].reshape(-1).tolist()
-        many = len(bounds) > 1
+            got = [v for _, v in _components(value, shape, f"actual[{name!r}]")]
+        bounds, opens = stable.errors[key], stable.open[key]
+        many = bounds.size > 1
+        bounds, opens = bounds.ravel().tolist(), opens.ravel().tolist()
         for k, ((idx, truth), value) in enumerate(zip(truths, got)):
             label = name + "".join(f"[{i}]" for i in idx) if idx else name
             rows.append((label, layer, truth, value, bounds[k if many else 0],
@@ -323,15 +328,15 @@ def compare_entries(ref: Reference, values: dict, dtype, rtol=None) -> list:
             & (np.abs(t) <= dt.huge) & (err_abs <= SAFETY * b)
         if rtol is not None:
             quick &= err_abs <= rtol * np.abs(t)
-        rel, tol = err_abs / np.abs(t), SAFETY * b / np.abs(t)
+        rel, tol = (err_abs / np.abs(t)).tolist(), (SAFETY * b / np.abs(t)).tolist()
     entries = []
-    for n, row in enumerate(rows):
+    for row, fast, r, t_ in zip(rows, quick.tolist(), rel, tol):
         label, layer, truth, value, bound, is_open, key, k = row
-        bound = math.inf if math.isnan(bound) else bound
-        if quick[n]:
-            entries.append(Entry(label, layer, truth, value, float(rel[n]),
-                                 rtol if rtol is not None else float(tol[n]), "pass"))
+        if fast:
+            entries.append(Entry(label, layer, truth, value, r, t_ if rtol is None else rtol,
+                                 "pass"))
             continue
+        bound = math.inf if math.isnan(bound) else bound
         entry = judge(label, layer, truth, value, bound, bound, is_open, dt.huge, rtol)
         if entry.verdict == "fail" and rtol is None and value is not None \
                 and entry.note != "not a finite number":

@@ -133,19 +133,15 @@ def ball_matrix(rows: list) -> arb_mat:
         if K <= 0:
             return arb_mat(ints)
         W = arb_mat(ints) * (arb(10) ** -K)
-        for i, row in enumerate(parts):
-            for j, (m, e) in enumerate(row):
-                if m and (e >= 0 or m % _pow5(-e) == 0):      # m · 10^e = (m / 5^−e) 2^e
-                    W[i, j] = arb(m * _pow10(e)) if e >= 0 else \
-                        arb(m // _pow5(-e)) * arb(2) ** e
+        fives = {e: 5 ** -e for e in {e for row in parts for _, e in row} if e < 0}
+        binary = [(i, j, m, e) for i, row in enumerate(parts) for j, (m, e) in enumerate(row)
+                  if m and (e >= 0 or not m % fives[e])]   # m · 10^e = (m / 5^−e) 2^e
+        for i, j, m, e in binary:
+            W[i, j] = arb(m * _pow10(e)) if e >= 0 else arb(m // fives[e]) * arb(2) ** e
         return W
     return arb_mat([[v if isinstance(v, (float, arb)) else arb(v) for v in row]
                     for row in rows])
 
-
-@lru_cache(maxsize=4096)
-def _pow5(k: int) -> int:
-    return 5 ** k
 
 
 @lru_cache(maxsize=4096)
@@ -215,9 +211,8 @@ def float_decimal(x: float, digits: int) -> str:
     """
     if x == 0:
         return "0"
-    mantissa, _, exponent = format(x, f".{int(digits) - 1}e").partition("e")
-    e = int(exponent)
-    return f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    # Python writes the exponent with two digits at least: e+05 → e+5, e+00 → e+0
+    return format(x, f".{int(digits) - 1}e").replace("e+0", "e+").replace("e-0", "e-")
 
 
 def ball_float(x: arb) -> float:

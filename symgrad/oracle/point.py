@@ -50,6 +50,7 @@ class Point:
 
 
 @lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _names(net: Network) -> dict:
     """Every spelling of a parameter's name → (canonical name W_l/b_l/alpha_l, shape)."""
     out = {}

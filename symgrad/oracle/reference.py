@@ -248,7 +248,9 @@ def certify(point: Point, digits: int, kink: str = "left") -> Reference:
     zero_cap = 2 * bits + 256            # a ball around 0 past this is left as it is
     while True:
         result = _evaluate_at(point, kink, bits, zeros)
-        short = [_bits_short(b, need) for b in _all_balls(result)]
+        # rel_accuracy_bits is huge for an exact ball, ≤ 0 for one around 0
+        short = [_bits_short(b, need) for b in _all_balls(result)
+                 if b.rel_accuracy_bits() < need]
         missing = [s for s in short if s > 0 and (s < math.inf or bits < zero_cap)]
         if not missing or bits >= _max_bits(net, need):
             break

@@ -22,8 +22,8 @@ from symgrad.model.network import Network
 from symgrad.oracle.balls import KINKED
 from symgrad.oracle.decimals import float_decimal
 
-__all__ = ["REGIMES", "SATURATED_BANDS", "GELU_BANDS", "cycle", "draw", "check_regime",
-           "has_kink"]
+__all__ = ["REGIMES", "SATURATED_BANDS", "GELU_BANDS", "GELU_TANH_BANDS", "cycle", "draw",
+           "check_regime", "has_kink"]
 
 #: what each regime draws
 REGIMES = {
@@ -32,7 +32,8 @@ REGIMES = {
     "saturated": "units driven (each with probability --saturate, default 0.5) to |z| in "
                  "(20, 40), (40, 355), (355, 709) and (709, 1000), both signs: the tails of "
                  "every stable form, past where e^{2|z|} (355) and e^{|z|} (709) overflow "
-                 "float64",
+                 "float64 (GELU: |z| in (8, 60), GELU-tanh: |z| in (4, 30), where their "
+                 "tails are)",
     "kink": "units of the ReLU family, ELU and SELU within 1e-8 of their kink "
             "(z = ±k·1e-9), and z exactly 0 in layer 1 (a_0 = 1, b_1 = −w_1 a_0): the "
             "gradients there take the stated convention",
@@ -49,6 +50,13 @@ SATURATED_BANDS = ((20.0, 40.0), (40.0, 355.0), (355.0, 709.0), (709.0, 1000.0))
 #: GELU's σ' decays as e^{−z²/2}: its tails are reached by |z| 20 to 60 (erfc underflows
 #: float64 past 26, φ past 38), and |z| = 1000 would give gradients of 1e-400000 a layer
 GELU_BANDS = ((8.0, 20.0), (20.0, 27.0), (27.0, 39.0), (39.0, 60.0))
+#: GELU-tanh's σ' decays as e^{−2u}, 2u = 2√(2/π)(z + 0.044715 z³) ≈ 0.0714 z³: from z < −7.2
+#: 1 + tanh u loses every float64 digit, e^{2|u|} overflows float32 past |z| ≈ 10.06 and
+#: float64 past 21.15 (2|u| > 709.8), and σ'(2u) underflows float64 past 21.5; |z| = 30 gives
+#: gradients of 1e-857 a layer already
+GELU_TANH_BANDS = ((4.0, 7.2), (7.2, 10.1), (10.1, 21.2), (21.2, 30.0))
+#: the activations whose saturated units take their own bands
+_BANDS = {"gelu": GELU_BANDS, "gelu_tanh": GELU_TANH_BANDS}
 _DYADIC = (0.5, 1.0, 1.5, 2.0, 0.25, 0.75)
 
 
@@ -78,10 +86,15 @@ class _Draw:
         self.rng, self.digits = rng, digits
 
     def dec(self, values):
-        """Round floats (nested) to D-digit decimals; returns (decimals, floats)."""
+        """Round floats (nested) to D-digit decimals; returns (decimals, floats).  With
+        D ≥ 17 the decimal of a float64 reads back as that float: the floats are kept."""
         arr = np.asarray(values, dtype=float)
-        text = np.vectorize(lambda v: float_decimal(float(v), self.digits), otypes=[object])(arr)
-        return text.tolist(), np.vectorize(float)(text).astype(float).reshape(arr.shape)
+        digits = self.digits
+        flat = [float_decimal(v, digits) for v in arr.ravel().tolist()]
+        floats = arr if digits >= 17 else np.array([float(t) for t in flat]).reshape(arr.shape)
+        if arr.ndim == 0:
+            return flat[0], floats
+        return np.array(flat, dtype=object).reshape(arr.shape).tolist(), floats
 
 
 def _activate(act, z, alpha):
@@ -101,7 +114,7 @@ def _target_b(net, l, regime, z0, rng, p_saturate, scale_b):
         hit = rng.uniform(size=n) < p_saturate
         if l == 1 or not hit.any():
             hit[rng.integers(n)] = True
-        bands = GELU_BANDS if name == "gelu" else SATURATED_BANDS
+        bands = _BANDS.get(name, SATURATED_BANDS)
         band = [bands[(l + j) % len(bands)] for j in range(n)]
         target = np.array([rng.uniform(*bd) for bd in band]) * rng.choice([-1.0, 1.0], n)
         b = np.where(hit, target - zcol, b)

@@ -9,7 +9,8 @@ For every activation, from float64 arrays of z, a = σ(z) and d = σ'(z):
   4e^{-2|z|}/(1 + e^{-2|z|})², Φ as erfc(−z/√2)/2, 1 − σ(z) as σ(−z));
 * ``textbook``: S_σ' of the textbook form, where it differs: σ' = s(1 − s) (1 − s has the
   absolute error of s, about u: every digit lost for z > 36), tanh' = 1 − tanh² (every
-  digit lost for |z| > 19), Φ = (1 + erf(z/√2))/2 (for z < −8), silu's 1 − s; and
+  digit lost for |z| > 19), Φ = (1 + erf(z/√2))/2 (for z < −8), silu's 1 − s, GELU-tanh's
+  1 + tanh u and 1 − tanh² u (for z < −7.2); and
   ``value_textbook`` for GELU's σ itself, z(1 + erf(z/√2))/2 as PyTorch computes it, and
   SiLU's z/(1 + e^{−z}), which is 0 once e^{−z} overflows (z < −log of the dtype's
   largest number, ``log_huge``) though z·σ(z) is still a number there;
@@ -45,6 +46,11 @@ FIXES = {
             "4e^{−2|z|}/(1 + e^{−2|z|})²",
     "gelu": "gelu(z) = zΦ(z) and gelu'(z) with Φ(z) = (1 + erf(z/√2))/2 lose every digit of "
             "Φ for z < −8; use Φ(z) = erfc(−z/√2)/2",
+    "gelu_tanh": "gelu_tanh(z) = 0.5z(1 + tanh u) and its derivative (1 + tanh u)/2 + "
+                 "z(1 − tanh² u)u'/2, u = √(2/π)(z + 0.044715z³), lose every digit of "
+                 "1 + tanh u and 1 − tanh² u for u < −19 (z < −7.2); use (1 + tanh u)/2 = "
+                 "σ(2u) = e^{2u}/(1 + e^{2u}) for u < 0 and (1 − tanh² u)/4 = σ'(2u) = "
+                 "e^{−2|u|}/(1 + e^{−2|u|})²",
     "silu": "silu'(z) = s(1 + z(1 − s)) loses the digits of 1 − s for large z, and "
             "s = 1/(1 + e^{−z}) is 0 once e^{−z} overflows while z·s is still a number; use "
             "1 − s = σ(−z) = e^{−z}/(1 + e^{−z}) and s = e^{z}/(1 + e^{z}) for z < 0",
@@ -117,10 +123,35 @@ def scales(name: str, z: np.ndarray, a: np.ndarray, d: np.ndarray, *,
             Phi = _erfc(-z / math.sqrt(2)) / 2
             stable = 8 * (Phi + Z * phi)
             return Scales(np.abs(phi * (2 - z * z)), 8 * A, stable, stable + 4, 8 * A + 2 * Z)
+        if name == "gelu_tanh":
+            return _gelu_tanh(z, A, Z)
         second = custom_second(activation or get_activation(name))(z)
         second = np.where(np.isfinite(second), np.abs(second), np.inf)
         stable = 16 * D + 16 * Z * second
         return Scales(second, 16 * A + 16 * Z * D, stable, stable)
+
+
+#: gelu_tanh's 2u = z(A + B z²): A = 2√(2/π), B = 0.044715 A; past |z| = 64, σ'(2u) = 0
+_GT_A = 2 * math.sqrt(2 / math.pi)
+_GT_B = 0.044715 * _GT_A
+
+
+def _gelu_tanh(z, A, Z) -> Scales:
+    """gelu_tanh = z s, s = σ(x), x = 2u, t = σ(−x), x' = A + 3Bz²:
+    σ' = s + z x' s t, σ'' = s t (2x' + 6Bz² + z x'² (t − s)).  The stable form carries x as
+    a double word; the textbook 0.5z(1 + tanh u) errs by u in 1 + tanh u and 1 − tanh² u,
+    and its rounded u (relative error ~3u) moves σ by z s t·3|x| and σ' by
+    s t (1 + |z x'|)·3|x|."""
+    zc = np.clip(z, -64.0, 64.0)
+    x = zc * (_GT_A + _GT_B * zc * zc)
+    dx = _GT_A + 3 * _GT_B * zc * zc
+    s, t = _sigmoid(x), _sigmoid(-x)
+    st = s * t
+    second = np.abs(st * (2 * dx + 6 * _GT_B * zc * zc + zc * dx * dx * (t - s)))
+    stable = 4 * s + 8 * np.abs(zc * dx) * st
+    shifted = 4 * np.abs(x) * st
+    return Scales(second, 6 * A, stable, stable + 4 + 2 * np.abs(zc) * dx
+                  + shifted * (1 + np.abs(zc * dx)), 6 * A + 2 * Z + shifted * np.abs(zc))
 
 
 @lru_cache(maxsize=None)

@@ -263,6 +263,7 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
             SD[l] = float(s.of_derivative(form)[k])
     e_a = [0.0 if x["a"][0] else u * abs(v["a"][0])]
     e_z, e_d, kink_layer, lost_layer = [0.0], [0.0], 0, 0
+    acts = net.activations
     for l in range(1, L + 1):
         w, z, d = abs(v["W"][l]), v["z"][l], abs(v["d"][l])
         exact = x["W"][l] and x["b"][l] and e_a[l - 1] == 0 \
@@ -273,12 +274,13 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
             lost_layer = l
         ea = d * ez + (0.0 if ez == 0 and x["a"][l] else u * SA[l] + h)
         e_d.append(S2[l] * ez + (0.0 if ez == 0 and x["d"][l] else u * SD[l] + h))
-        name = net.sigma(l).name
+        act = acts[l - 1]
+        name = act.name
         if name in KINK_SLOPES and 0 < ez and abs(z) <= SAFETY * ez:
             slope = max(KINK_SLOPES[name], abs(v["alpha"][l]))
             ea, kink_layer = ea + slope * (abs(z) + ez), l
-        elif net.sigma(l).kink is not None and name not in KINK_SLOPES:
-            act, r = net.sigma(l), SAFETY * ez
+        elif act.kink is not None and name not in KINK_SLOPES:
+            r = SAFETY * ez
             if near_switch(act, np.array(z), np.array(r)):
                 slope = max(abs(float(act.numpy_derivative(np.array(z + t)))) for t in (-r, r))
                 ea, kink_layer = ea + slope * 2 * r, l
@@ -312,22 +314,31 @@ def _chain_bounds(ref, dt: DType, form: str) -> Bounds:
                      representable(ref.point.y[0][0], dt), np.array(e_a[L]))
     e_r = float(e_r)
     lost_layer = L if not np.isfinite(e_r) else lost_layer
-    errors, e_R = {}, e_r
+    e_R = e_r
     e_delta = abs(v["r"][L]) * e_d[L] + abs(v["d"][L]) * e_r + u * abs(v["delta"][L]) + h
+    slopes = [False] + [net.has_slope(l) for l in net.layers]
+    e_b, e_w, e_alpha = [0.0] * (L + 1), [0.0] * (L + 1), {}
     for l in range(L, 0, -1):
         D, A = abs(v["delta"][l]), abs(v["a"][l - 1])
-        errors[f"b_{l}"] = np.array([e_delta + h])
-        errors[f"W_{l}"] = np.array([[e_delta * A + D * e_a[l - 1] + 2 * u * D * A + h]])
-        if net.has_slope(l) and v["z"][l] <= 0:
+        e_b[l] = e_delta + h
+        e_w[l] = e_delta * A + D * e_a[l - 1] + 2 * u * D * A + h
+        if slopes[l] and v["z"][l] <= 0:
             Z, R = abs(v["z"][l]), abs(v["r"][l])
-            errors[f"alpha_{l}"] = np.array(Z * e_R + R * e_z[l] + 2 * u * Z * R + h)
-        elif net.has_slope(l):
-            errors[f"alpha_{l}"] = np.array(h)
+            e_alpha[l] = Z * e_R + R * e_z[l] + 2 * u * Z * R + h
+        elif slopes[l]:
+            e_alpha[l] = h
         if l > 1:
             w = abs(v["W"][l])
             e_R = w * e_delta + 3 * u * w * D + h
             e_delta = abs(v["r"][l - 1]) * e_d[l - 1] + abs(v["d"][l - 1]) * e_R \
                 + u * abs(v["delta"][l - 1]) + h
+    # one array a kind, each parameter a view of it in its shape: b_l (1,), W_l (1, 1)
+    B, Wt = np.array(e_b)[:, None], np.array(e_w)[:, None, None]
+    errors = {}
+    for l in range(L, 0, -1):
+        errors[f"b_{l}"], errors[f"W_{l}"] = B[l], Wt[l]
+        if l in e_alpha:
+            errors[f"alpha_{l}"] = np.array(e_alpha[l])
     C = abs(float(ref.evaluation.cost))
     errors["cost"] = np.array(abs(v["r"][L]) * e_a[L] + 2 * u * C + h)
     peaks = {p: [abs(t) for t in v[p]] for p in ("z", "a", "delta", "r")}
@@ -382,21 +393,24 @@ def _layout(net) -> tuple:
     return tuple(out)
 
 
+@lru_cache(maxsize=256)
+def _flags(shape: tuple, flag: int) -> np.ndarray:
+    """A read-only array of ``flag`` in ``shape``, shared by every parameter of that shape."""
+    out = np.full(shape, flag, dtype=int)
+    out.flags.writeable = False
+    return out
+
+
 def _open(ref, kink_layer: int, overflow_layer: int, lost_layer: int) -> dict:
     """For every component: 0 judged, else the reason (:data:`OPEN_REASONS`).  A lost z
     loses every later z, and every gradient depends on some of them: nothing is judged."""
     if lost_layer:
         overflow_layer, lost_layer = min(overflow_layer, ref.network.L), ref.network.L
-    out, flags = {}, {}
+    out = {}
     for key, l, shape in _layout(ref.network):
         flag = 2 if l <= overflow_layer else 3 if l <= lost_layer else 1 if l <= kink_layer \
             else 0
-        if shape:
-            out[key] = np.full(shape, flag, dtype=int)
-        else:                                   # a chain's scalars: one 0-d array a flag
-            out[key] = flags.get(flag)
-            if out[key] is None:
-                out[key] = flags[flag] = np.array(flag)
+        out[key] = _flags(shape, flag)
     out["cost"] = np.array(2 if overflow_layer == ref.network.L else 3 if lost_layer else 0)
     return out
 

@@ -61,7 +61,8 @@ class Notation:
     #: plain text: Greek heads, activation names, and the operations
     text_greek: Mapping[str, str] = field(default_factory=lambda: {"alpha": "α", "delta": "δ"})
     text_activations: Mapping[str, str] = field(default_factory=lambda: {
-        r"\sigma": "σ", r"\tanh": "tanh", r"\varphi": "φ"})
+        r"\sigma": "σ", r"\tanh": "tanh", r"\varphi": "φ",
+        r"\operatorname{GELU}_{\tanh}": "GELU_tanh"})
     text_relations: Mapping[str, str] = field(default_factory=lambda: {
         "<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "=", "!=": "≠"})
     text_transpose: str = "ᵀ"
