@@ -17,7 +17,10 @@ z_l = W_l a_{l-1} + b_l (``nn.Linear.weight`` is W_l, n_l × n_{l-1}); it reads 
 exactly (a float32 or bfloat16 number is a rational, widened to float64 without rounding),
 runs the model's own forward and backward (hooks and custom autograd Functions included),
 computes the reference for the same network and loss and compares every ``.grad`` in the
-dtype of the model.  ``nn.MSELoss``, ``nn.BCELoss``, ``nn.BCEWithLogitsLoss`` and
+dtype of the model.  Each module is read for what it computes: ``nn.Softplus(beta,
+threshold)`` is log(1 + e^{βz})/β where βz ≤ threshold and z itself above (e^{−20} off at
+the default threshold 20: a different function from softplus, and checked as such), and
+``nn.GELU(approximate="tanh")`` is the built-in ``gelu_tanh``.  ``nn.MSELoss``, ``nn.BCELoss``, ``nn.BCEWithLogitsLoss`` and
 ``nn.CrossEntropyLoss`` keep their ``reduction``: a mean is symgrad's summed cost scaled
 by 1/(N·n_L) (1/N for cross-entropy), and the reference is scaled by exactly that.
 """
@@ -64,9 +67,12 @@ def _activation(module, place: str):
     if name == "ELU":
         a = float(module.alpha)
         return "elu" if a == 1.0 else f"max(x, 0) + {_number(a)}*(exp(min(x, 0)) - 1)"
-    if name == "Softplus":
-        b = float(module.beta)
-        return "softplus" if b == 1.0 else f"log(1 + exp({_number(b)}*x))/{_number(b)}"
+    if name == "Softplus":            # log(1 + e^{βz})/β, but z itself where βz > threshold
+        b, t = float(module.beta), float(module.threshold)
+        bz = "x" if b == 1.0 else f"{_number(b)}*x"
+        smooth = "log(1 + exp(x))" if b == 1.0 else f"log(1 + exp({bz}))/{_number(b)}"
+        step = f"Heaviside({bz} - {_number(t)})"
+        return f"x*{step} + {smooth}*(1 - {step})"
     if name == "GELU":
         return {"none": "gelu", "tanh": "gelu_tanh"}[module.approximate]
     return None

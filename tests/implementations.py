@@ -402,6 +402,7 @@ def _torch_activation(name: str):
         "selu": F.selu,
         "silu": F.silu,
         "gelu": F.gelu,
+        "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
     }
     return table.get(name)
 
@@ -449,7 +450,8 @@ def jax_autograd(net: Chain, params: Mapping, inputs: Mapping, dtype="float64") 
     table = {"sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "relu": jax.nn.relu,
              "leaky_relu": lambda z: jax.nn.leaky_relu(z, 0.01), "linear": lambda z: z,
              "softplus": jax.nn.softplus, "elu": jax.nn.elu, "selu": jax.nn.selu,
-             "silu": jax.nn.silu, "gelu": lambda z: jax.nn.gelu(z, approximate=False)}
+             "silu": jax.nn.silu, "gelu": lambda z: jax.nn.gelu(z, approximate=False),
+             "gelu_tanh": lambda z: jax.nn.gelu(z, approximate=True)}
     names = net.parameter_names()
     jdtype = getattr(jnp, dtype)
 

@@ -239,6 +239,28 @@ def test_held_gradients_are_put_back_and_the_reference_matches_autograd():
         torch.testing.assert_close(ref.gradients[n], held[n], rtol=1e-13, atol=0)
 
 
+def test_softplus_is_read_with_its_threshold():
+    """nn.Softplus returns z itself where βz > threshold (20): off softplus by e^{-20}
+    relative, far beyond float64's rounding, so it is mapped as the function it computes."""
+    def model_at(threshold):
+        model = nn.Sequential(nn.Linear(1, 2), nn.Softplus(threshold=threshold),
+                              nn.Linear(2, 1)).double()
+        with torch.no_grad():
+            model[0].weight.fill_(1.0)
+            model[0].bias.copy_(torch.tensor([25.0, 0.3]))     # z = 25.5 and 0.8
+        return model
+    x, y = torch.tensor([[0.5]], dtype=torch.float64), torch.tensor([[0.25]], dtype=torch.float64)
+    model = model_at(20.0)
+    assert map_module(model, x, y, "quadratic").network.sigma(1).name == \
+        "custom:x*Heaviside(x - 20) + (1 - Heaviside(x - 20))*log(exp(x) + 1)"
+    assert check_module(model, x, y, "quadratic").passed
+    assert check_module(model_at(40.0), x, y, "quadratic").passed
+    wrong = model_at(40.0)                   # declares threshold 40, computes threshold 20
+    wrong[1].register_forward_hook(lambda m, inp, out: F.softplus(inp[0], threshold=20.0))
+    with pytest.raises(AssertionError, match=r"model\[0\]\.bias\[0\] \(layer 1\)"):
+        check_module(wrong, x, y, "quadratic")
+
+
 # --- no false alarm: PyTorch's own autograd in every regime of the vectors -------------------------
 
 REGIME_MODULES = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "silu": nn.SiLU,

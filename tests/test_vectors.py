@@ -85,7 +85,7 @@ def test_default_vectors_reach_every_regime_and_record_it(chain_doc):
 def test_kink_cases_state_the_convention_and_hit_the_kink_exactly():
     net = Chain(depth=3, activation="relu")
     doc = make_vectors(net, count=3, regime="kink", digits=20)
-    assert doc["kink"] == "left" and "PyTorch and JAX" in doc["conventions"]["kink"]
+    assert doc["kink"] == "left" and "as PyTorch takes it" in doc["conventions"]["kink"]
     for case in doc["cases"]:
         ref = reference(net, case["parameters"], case["inputs"], digits=20)
         assert ref.z[1] == 0 and case["inputs"]["a_0"] == "1.0000000000000000000e+0"

@@ -37,7 +37,8 @@ def register(sub) -> None:
                     "default the cases cycle through the regimes an implementation gets "
                     "wrong: ordinary points, saturated units (|z| beyond 20, 40, 355 and 709, "
                     "both signs), units within 1e-8 of a kink (the gradients take the left "
-                    "branch there, as PyTorch and JAX do; --kink right for the other), "
+                    "branch there, as PyTorch does, and JAX but for its leaky_relu; --kink "
+                    "right for the other), "
                     "vanishing gradients below 1e-300 and exploding ones (w = 100, z = 0). "
                     "With --widths the network is dense: x (samples x n_0 rows), y, W_l (n_l "
                     "rows of n_(l-1)), b_l and their gradients are nested lists in layer "
@@ -67,7 +68,7 @@ def register(sub) -> None:
                         "tails; default 0.5 (at least one unit a case)")
     p.add_argument("--kink", type=choice("kink", ("left", "right")), default="left",
                    help="the branch the gradients take at z = 0 exactly: left (relu'(0) = 0, "
-                        "as PyTorch and JAX) or right; default left")
+                        "as PyTorch; JAX's leaky_relu takes the right) or right; default left")
     p.add_argument("--format", "-f", type=choice("format", FORMATS), default="json",
                    help="json (one object, a case a line), jsonl (the header, then a case a "
                         "line) or csv (a row per number); default json")

@@ -233,7 +233,8 @@ def _build_table() -> dict[str, Activation]:
         name="leaky_relu", latex_name=r"\operatorname{LReLU}",
         expression=sp.Piecewise((slope * z, z <= 0), (z, True)),
         derivative_expression=sp.Piecewise((slope, z <= 0), (1, True)),
-        kink="leaky_relu'(0) = 0.01 (the left branch)",
+        kink="leaky_relu'(0) = 0.01 (the left branch, as PyTorch takes it; "
+             "jax.nn.leaky_relu takes the right, 1)",
         numpy=f, numpy_derivative=df,
         description="leaky ReLU with fixed slope 0.01 for z < 0",
     ))

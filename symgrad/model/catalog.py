@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import functools
-import math
 import re
 from typing import Callable, Sequence
 
@@ -23,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from symgrad.errors import UsageError
+from symgrad.model.stable import ERF_ANALYTIC, ERF_NUMPY
 from symgrad.model.expressions import (ACTIVATION_VARIABLES, CONSTANTS, COST_VARIABLES,
                                        FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_HEIGHT,
                                        MAX_LENGTH, MAX_LITERAL_DIGITS, MAX_NUMBER_DIGITS,
@@ -128,14 +128,10 @@ def _checked_derivative(expr: sp.Expr, variable: sp.Symbol, text: str,
     return derivative
 
 
-try:  # SciPy's erf takes complex arguments, so erf-based activations stay analytic
-    import scipy.special as _special
-    _NUMPY_MODULES: list = [{"erf": _special.erf, "erfc": _special.erfc}, "numpy"]
-    _ERF_ANALYTIC = True
-except ImportError:  # pragma: no cover - SciPy is optional
-    _NUMPY_MODULES = [{"erf": np.vectorize(math.erf, otypes=[float]),
-                       "erfc": np.vectorize(math.erfc, otypes=[float])}, "numpy"]
-    _ERF_ANALYTIC = False
+#: lambdify's modules: erf and erfc that take complex arguments where SciPy is installed, so
+#: erf-based activations stay analytic (SciPy is imported on first use, not here)
+_NUMPY_MODULES: list = [ERF_NUMPY, "numpy"]
+_ERF_ANALYTIC = ERF_ANALYTIC
 
 
 def _numpy_function(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Callable:

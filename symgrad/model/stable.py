@@ -26,6 +26,7 @@ x*tanh(softplus(x))
 """
 from __future__ import annotations
 
+import importlib.util
 import math
 from functools import lru_cache
 
@@ -36,7 +37,8 @@ from sympy.codegen.cfunctions import expm1, log1p
 __all__ = ["floating", "logistic_derivative", "sigmoid", "sigmoid_prime", "sigmoid_with_prime",
            "tanh", "tanh_prime", "tanh_with_prime", "relu", "relu_prime", "piecewise_linear",
            "prelu", "prelu_prime", "linear", "linear_prime", "softplus", "elu", "silu",
-           "silu_prime", "gelu", "gelu_prime", "gelu_tanh", "gelu_tanh_prime",
+           "silu_prime", "gelu", "gelu_prime", "gelu_tanh", "gelu_tanh_prime", "erf_array",
+           "erfc_array", "ERF_ANALYTIC",
            "stable_float", "STABLE_NUMPY", "ERF_NUMPY"]
 
 
@@ -381,11 +383,38 @@ def _sech2(u):
     return tanh_prime(u)
 
 
-try:  # SciPy's erf takes complex arguments (the complex step); it is not a dependency
-    import scipy.special as _special
-    #: erf and erfc for arrays
-    ERF_NUMPY = {"erf": _special.erf, "erfc": _special.erfc}
-except ImportError:  # pragma: no cover - real arguments only
-    ERF_NUMPY = {"erf": np.frompyfunc(math.erf, 1, 1), "erfc": _erfc}
+@lru_cache(maxsize=None)
+def _special():
+    """scipy.special, imported on first use (half a second), or None without SciPy."""
+    try:
+        import scipy.special as special
+    except ImportError:  # pragma: no cover - real arguments only
+        return None
+    return special
+
+
+#: SciPy's erf takes complex arguments (the complex step); SciPy is not a dependency, and
+#: found here without being imported
+ERF_ANALYTIC = importlib.util.find_spec("scipy") is not None
+
+
+def erf_array(x):
+    """erf elementwise: SciPy's (complex arguments too) where installed, else math.erf."""
+    special = _special()
+    if special is not None:
+        return special.erf(x)
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def erfc_array(x):
+    """erfc elementwise: SciPy's (complex arguments too) where installed, else math.erfc."""
+    special = _special()
+    if special is not None:
+        return special.erfc(x)
+    return np.vectorize(math.erfc, otypes=[float])(x)
+
+
+#: erf and erfc for arrays (lambdify's modules)
+ERF_NUMPY = {"erf": erf_array, "erfc": erfc_array}
 #: the functions :func:`stable_float` introduces, for real and complex arrays
 STABLE_NUMPY = {"softplus": softplus, "logistic": sigmoid, "sech2": _sech2}

@@ -16,13 +16,15 @@ cancellation (checked against the SymPy derivative by the tests)::
 
 A ball has no overflow (e^{1000} is a ball like any other).  A custom activation or cost is
 compiled from its SymPy expression (written without cancellation by
-:func:`~symgrad.model.activations.without_cancellation`); one that uses a function Arb has no
-ball form for is evaluated with mpmath instead and marked *not certified* (``certified`` is
-False): mpmath stays only there, and for the decimal output of the mpmath fallback.
+:func:`~symgrad.model.activations.without_cancellation`); Heaviside and sign are decided by
+the side of 0 their argument's ball lies on, like a kink.  Every function of the expression
+grammar has a ball form; one registered from Python with a function Arb has no ball form for
+is evaluated with mpmath instead and marked *not certified* (``certified`` is False): mpmath
+stays only there, and for the decimal output of the mpmath fallback.
 
 At a kink (z exactly 0, decided exactly: see :mod:`symgrad.oracle.reference`) the
-``convention`` picks the branch: ``"left"`` (σ'(0) of the branch z ≤ 0, as PyTorch and JAX
-take it) or ``"right"``.
+``convention`` picks the branch: ``"left"`` (σ'(0) of the branch z ≤ 0, as PyTorch takes
+it, and JAX but for ``jax.nn.leaky_relu``) or ``"right"``.
 
 >>> with ctx.workprec(64):
 ...     a, d = activation_form(get_activation("sigmoid")).pair(arb(0))
@@ -215,6 +217,8 @@ def _compile(expr: sp.Expr, names: dict) -> Callable:
                     return value(env)
             raise Undecided("no branch of a piecewise form holds")
         return piecewise
+    if isinstance(expr, (sp.Heaviside, sp.sign)):
+        return _step(expr, _compile(expr.args[0], names))
     args = [_compile(a, names) for a in expr.args]
     if expr.is_Add or expr.is_Mul:
         add = expr.is_Add
@@ -246,6 +250,26 @@ def _compile(expr: sp.Expr, names: dict) -> Callable:
         inner = args[0]
         return lambda env: f(inner(env))
     raise _NoBallForm(type(expr).__name__)
+
+
+def _step(expr, inner: Callable) -> Callable:
+    """Heaviside(u) (H(0) its own value, ½ by default) and sign(u) on a ball u: decided by
+    the side of 0 the ball lies on, an exact 0 exactly, :class:`Undecided` around 0."""
+    heaviside = isinstance(expr, sp.Heaviside)
+    low, high = (arb(0), arb(1)) if heaviside else (arb(-1), arb(1))
+    at_zero = _constant(sp.Rational(expr.args[1]) if heaviside and len(expr.args) > 1
+                        else sp.S.Half if heaviside else sp.S.Zero)
+
+    def step(env):
+        u = inner(env)
+        if u > 0:
+            return high
+        if u < 0:
+            return low
+        if u.is_exact() and u.is_zero():
+            return at_zero(env)
+        raise Undecided("a ball around the jump of a step function")
+    return step
 
 
 def _condition(cond, names: dict) -> Callable:

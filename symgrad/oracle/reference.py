@@ -11,13 +11,15 @@ precision until every ball is narrower than half a unit in the D-th significant 
 A value that is exactly 0 comes out as the exact ball 0 (a dead unit: σ' = 0 exactly).  A
 unit whose z lies at a kink (ReLU family, ELU, SELU) is decided exactly: where the layers
 below are piecewise linear the point's z is computed in rationals, and an exact 0 takes the
-``kink`` convention (``"left"``: the branch z ≤ 0, as PyTorch and JAX take it; ``"right"``).
+``kink`` convention (``"left"``: the branch z ≤ 0, as PyTorch takes it, and JAX but for
+``jax.nn.leaky_relu``; ``"right"``).
 Nothing here passes through a float: the balls' endpoints are exact binary numbers.
 
 Where mpmath stays: :meth:`Reference.value` hands out the midpoints as mpmath numbers (a
-convenience for callers, never used for a verdict), and a custom activation or cost built
-from a function Arb has no ball form for (Heaviside, sign) is evaluated with mpmath and the
-reference says it is not certified (:mod:`symgrad.oracle.balls`).  Arb has every function of
+convenience for callers, never used for a verdict), and a custom activation or cost
+registered from Python with a function Arb has no ball form for is evaluated with mpmath and
+the reference says it is not certified (:mod:`symgrad.oracle.balls`; every function of the
+expression grammar, Heaviside and sign included, has a ball form).  Arb has every function of
 the built-in table (exp, log1p, expm1, tanh, sech, erfc, ...); gmpy2 is not needed here.
 
 >>> from symgrad.model.network import Chain

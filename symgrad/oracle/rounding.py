@@ -7,7 +7,8 @@ For every activation, from float64 arrays of z, a = σ(z) and d = σ'(z):
 * ``value``: S_σ, the absolute error of a stable σ(z) in units of the unit roundoff u;
 * ``stable``: S_σ', the same for a stable σ'(z) (e^{-|z|}/(1 + e^{-|z|})², sech² as
   4e^{-2|z|}/(1 + e^{-2|z|})², Φ as erfc(−z/√2)/2, 1 − σ(z) as σ(−z));
-* ``textbook``: S_σ' of the textbook form, where it differs: σ' = s(1 − s) (1 − s has the
+* ``textbook``: S_σ' of the textbook form, where it differs: ELU's and SELU's σ' as
+  expm1(z) + 1 (JAX's derivative of expm1: absolute error u), σ' = s(1 − s) (1 − s has the
   absolute error of s, about u: every digit lost for z > 36), tanh' = 1 − tanh² (every
   digit lost for |z| > 19), Φ = (1 + erf(z/√2))/2 (for z < −8), silu's 1 − s, GELU-tanh's
   1 + tanh u and 1 − tanh² u (for z < −7.2); and
@@ -33,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from symgrad.model.activations import Activation, get_activation
+from symgrad.model.activations import SELU_ALPHA, SELU_LAMBDA, Activation, get_activation
 from symgrad.model.catalog import real_derivative
 
 __all__ = ["Scales", "scales", "FIXES", "custom_second", "custom_switches", "near_switch"]
@@ -51,12 +52,18 @@ FIXES = {
                  "1 + tanh u and 1 − tanh² u for u < −19 (z < −7.2); use (1 + tanh u)/2 = "
                  "σ(2u) = e^{2u}/(1 + e^{2u}) for u < 0 and (1 − tanh² u)/4 = σ'(2u) = "
                  "e^{−2|u|}/(1 + e^{−2|u|})²",
+    "elu": "elu'(z) = expm1(z) + 1 (how JAX differentiates expm1) loses every digit for "
+           "z < −37; use e^z",
+    "selu": "selu'(z) = λα(expm1(z) + 1) (how JAX differentiates expm1) loses every digit "
+            "for z < −37; use λα e^z",
     "silu": "silu'(z) = s(1 + z(1 − s)) loses the digits of 1 − s for large z, and "
             "s = 1/(1 + e^{−z}) is 0 once e^{−z} overflows while z·s is still a number; use "
             "1 − s = σ(−z) = e^{−z}/(1 + e^{−z}) and s = e^{z}/(1 + e^{z}) for z < 0",
 }
 
 _erfc = np.vectorize(math.erfc, otypes=[float])
+#: λα of SELU, the factor of its left branch λα(e^z − 1)
+_SELU_SCALE = float(SELU_LAMBDA * SELU_ALPHA)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
@@ -109,8 +116,10 @@ def scales(name: str, z: np.ndarray, a: np.ndarray, d: np.ndarray, *,
         if name in ("leaky_relu", "prelu"):
             return Scales(0 * Z, A, D * _left(z), D * _left(z))
         if name in ("elu", "selu"):
+            # JAX differentiates expm1 as expm1(z) + 1: α(λ) u absolute on the left branch
             left = _left(z)
-            return Scales(D * left, 6 * A, 6 * D, 6 * D)
+            scale = 1.0 if name == "elu" else _SELU_SCALE
+            return Scales(D * left, 6 * A, 6 * D, 6 * D + 4 * scale * left)
         if name == "silu":
             s, t = _sigmoid(z), _sigmoid(-z)
             stable = 8 * s * (1 + Z * t)

@@ -25,7 +25,8 @@ __all__ = ["KINK_CONVENTIONS", "make_vectors"]
 #: what a vector file says of the branch its gradients take at a kink
 KINK_CONVENTIONS = {
     "left": "at z = 0 exactly, σ'(0) is the derivative of the branch z ≤ 0 (relu'(0) = 0), "
-            "as PyTorch and JAX take it",
+            "as PyTorch takes it (and JAX for relu, elu and selu; JAX's leaky_relu takes the "
+            "right: verify --kink right or either)",
     "right": "at z = 0 exactly, σ'(0) is the derivative of the branch z > 0 (relu'(0) = 1)",
 }
 
