@@ -198,3 +198,47 @@ def test_flax_refusals_are_one_line(nn):
         warnings.simplefilter("ignore")
         with pytest.raises(UsageError, match=r"^variables: must hold 'params'"):
             check_flax(model, {}, x, y, "quadratic")
+
+
+# --- JAX's own derivatives: what is rounding, what is a convention ------------------------------
+
+@pytest.mark.parametrize("name", ["elu", "selu"])
+def test_jax_expm1_plus_one_is_unstable_with_its_fix(name):
+    """JAX differentiates expm1 as expm1(z) + 1: elu'(−100) comes out 0 where e^{−100} is a
+    float64 number.  That is the textbook form losing digits (unstable), not a bug."""
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from tests.implementations import jax_autograd
+    from symgrad.model.network import Chain
+    from symgrad.oracle import compare_gradients
+    net = Chain(depth=2, activation=name)
+    params, inputs = {"w_1": 1.0, "b_1": -100.5, "w_2": 1.0, "b_2": 0.25}, {"a_0": 0.5, "y": 0.0}
+    got = jax_autograd(net, params, inputs)
+    result = compare_gradients({n: float(got[n]) for n in net.parameter_names()}, net, params,
+                               inputs)
+    assert float(got["b_1"]) == 0.0 and result.verdict == "unstable"
+    assert [e.name for e in result.entries if e.verdict == "unstable"] == ["b_1", "w_1"]
+    assert "expm1(z) + 1" in result.entries[-1].note
+    # at z = −3, where expm1(z) + 1 keeps its digits, a thousandth off is a bug
+    params = dict(params, b_1=-3.25)
+    got = jax_autograd(net, params, inputs)
+    values = {n: float(got[n]) for n in net.parameter_names()}
+    assert compare_gradients(values, net, params, inputs).verdict == "pass"
+    values["b_1"] *= 1.001
+    assert compare_gradients(values, net, params, inputs).verdict == "fail"
+
+
+def test_jax_leaky_relu_takes_the_right_branch_at_its_kink():
+    """jax.nn.leaky_relu is jnp.where(x >= 0, x, slope·x): at z = 0 exactly its derivative
+    is 1, the right branch; judged with kink="right" it passes, with "left" it fails."""
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from tests.implementations import jax_autograd
+    from symgrad.model.network import Chain
+    from symgrad.oracle import compare_gradients
+    net = Chain(depth=2, activation="leaky_relu")
+    params, inputs = {"w_1": 2.0, "b_1": -1.0, "w_2": 1.5, "b_2": 0.25}, {"a_0": 0.5, "y": 0.0}
+    got = jax_autograd(net, params, inputs)
+    values = {n: float(got[n]) for n in net.parameter_names()}
+    assert compare_gradients(values, net, params, inputs, kink="right").verdict == "pass"
+    assert compare_gradients(values, net, params, inputs, kink="left").verdict == "fail"
