@@ -39,7 +39,8 @@ from symgrad.torch import check_module, map_module  # noqa: E402
 ACTS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "gelu": nn.GELU}
 MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
            "prelu": nn.PReLU, "elu": nn.ELU, "selu": nn.SELU, "softplus": nn.Softplus,
-           "silu": nn.SiLU, "gelu": nn.GELU, "linear": nn.Identity}
+           "silu": nn.SiLU, "gelu": nn.GELU, "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
+           "linear": nn.Identity}
 
 
 def mlp(widths, act, dtype, seed=0):
@@ -125,6 +126,38 @@ def false_alarm_sweep(points: int):
     print()
 
 
+def jax_false_alarm_sweep(points: int):
+    """JAX's own autograd (jax.grad of the jax.nn activations) at every regime: no fail."""
+    import jax
+    from symgrad.arraycheck import declared_loss, network_for
+    from symgrad.jax import check_params
+    print("## False alarms: JAX's own autograd over the regimes (widths 3,5,4,2, N = 2)\n")
+    print("| activation | x64 | regimes | points | pass | unstable | fail | fail in |\n"
+          "|---|---|---|---|---|---|---|---|")
+    for name in MODULES:
+        for x64 in (True, False):
+            counts, where = Counter(), Counter()
+            net = network_for((3, 5, 4, 2), [name, name, "linear"], declared_loss("quadratic"), 2)
+            kinked = any(getattr(a, "kink", None) for a in net.activations)
+            regimes = [r for r in ("ordinary", "saturated", "kink", "vanishing", "exploding")
+                       if r != "kink" or kinked]
+            rng = np.random.default_rng(0)
+            for k in range(points):
+                params, inputs = draw(net, regimes[k % len(regimes)], rng, 17)
+                arrays = {n: np.array(v, dtype=float) for n, v in params.items()}
+                with jax.enable_x64(x64):      # kinks judged on JAX's own branches
+                    verdict = check_params(arrays, [name, name, "linear"],
+                                           np.array(inputs["x"], dtype=float),
+                                           np.array(inputs["y"], dtype=float), "quadratic",
+                                           raise_on_failure=False).verdict
+                counts[verdict] += 1
+                where[regimes[k % len(regimes)]] += verdict == "fail"
+            fails = ", ".join(f"{r} {n}" for r, n in where.items() if n)
+            print(f"| {name} | {x64} | {', '.join(regimes)} | {points} | {counts['pass']} | "
+                  f"{counts['unstable']} | {counts['fail']} | {fails} |")
+    print()
+
+
 def mutation_sweep(seeds: int):
     from tests import test_torch as T
     print(f"## Mutants as hooks on nn.Sequential(Linear(3, 3), Sigmoid) × 4, {seeds} seeds\n")
@@ -184,6 +217,7 @@ def main(argv=None):
     false_alarm_sweep(args.points)
     mutation_sweep(args.seeds)
     if not args.no_jax:
+        jax_false_alarm_sweep(args.points)
         jax_table(args.quick)
 
 

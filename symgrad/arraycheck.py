@@ -160,14 +160,14 @@ def _nested(arr: np.ndarray):
     return arr.tolist() if arr.ndim else float(arr)
 
 
-def reference_at(net, params: dict, x, y, digits: int = DIGITS):
+def reference_at(net, params: dict, x, y, digits: int = DIGITS, kink="left"):
     """The oracle's certified :class:`~symgrad.oracle.Reference` of symgrad's summed cost at
     the point: ``params`` by the network's names, ``x`` N × n_0 and ``y`` N × n_L, every
-    number taken exactly as it is."""
+    number taken exactly as it is; ``kink`` the branch at z = 0 (per layer, or one)."""
     from symgrad.oracle import reference
     P = {net.canonical(name): _nested(np.asarray(value, dtype=float))
          for name, value in params.items()}
-    return reference(net, P, {"x": x.tolist(), "y": y.tolist()}, digits=digits)
+    return reference(net, P, {"x": x.tolist(), "y": y.tolist()}, digits=digits, kink=kink)
 
 
 def reference_arrays(net, params: dict, x, y, digits: int = DIGITS) -> dict:
@@ -239,14 +239,15 @@ def _plain_where(name: str, index: tuple) -> str:
 
 
 def compare(net, loss: Loss, params: dict, x, y, actual: dict, *, dtype: str, rtol=None,
-            where=_plain_where, layers=None, skip=()) -> Report:
+            where=_plain_where, layers=None, skip=(), kink="left") -> Report:
     """The :class:`Report` of ``actual`` (exact float64 arrays by parameter name) against the
     oracle's certified reference of ``net`` at ``params``, ``x``, ``y``, scaled as ``loss``
     says, judged by the oracle (``pass``, ``unstable``, ``fail``) at the tolerances of
     ``dtype`` or a fixed relative ``rtol``; ``skip`` names parameters the implementation
-    does not have (a Linear without bias), left out of the report."""
+    does not have (a Linear without bias), left out of the report; ``kink`` the branch the
+    implementation takes at z = 0 exactly (one, or one per layer)."""
     from symgrad.oracle import compare_gradients
-    ref = reference_at(net, params, x, y)
+    ref = reference_at(net, params, x, y, kink=kink)
     divisor = loss.divisor(net)
     values = {name: (ref.value(name) if name in skip else _scaled(actual[name], divisor))
               for name in net.parameter_names()}
@@ -259,11 +260,11 @@ def compare(net, loss: Loss, params: dict, x, y, actual: dict, *, dtype: str, rt
 
 
 def judge(net, loss: Loss, params: dict, x, y, actual: dict, *, dtype: str, rtol=None,
-          where=_plain_where, layers=None, skip=()) -> Report:
+          where=_plain_where, layers=None, skip=(), kink="left") -> Report:
     """:func:`compare`, and on failure the likely causes (:mod:`symgrad.hints`): a common
     factor, or numbers that match a network implementations often compute in place of the
     declared one (the tanh approximation of GELU)."""
-    kwargs = dict(dtype=dtype, rtol=rtol, where=where, layers=layers, skip=skip)
+    kwargs = dict(dtype=dtype, rtol=rtol, where=where, layers=layers, skip=skip, kink=kink)
     report = compare(net, loss, params, x, y, actual, **kwargs)
     if report.passed:
         return report
@@ -277,7 +278,8 @@ def judge(net, loss: Loss, params: dict, x, y, actual: dict, *, dtype: str, rtol
 # --- the NumPy entry point --------------------------------------------------------------------------
 
 def check_gradients(params, activations, inputs, targets, loss, grads, *, reduction=None,
-                    dtype=None, rtol=None, raise_on_failure: bool = True) -> Report:
+                    dtype=None, rtol=None, kink="left",
+                    raise_on_failure: bool = True) -> Report:
     """Check ``grads`` (NumPy, JAX or torch arrays, lists; by name or in layer order) of
     the network whose parameters are ``params`` (W_l of shape n_l × n_{l-1}: z = W a + b),
     evaluated at ``inputs`` (N × n_0) and ``targets`` (N × n_L, or class indices for
@@ -296,7 +298,7 @@ def check_gradients(params, activations, inputs, targets, loss, grads, *, reduct
     xa, ya = batch(net, inputs, targets)
     found = coarsest([dtype_name(grads), dtype_name(params)]) or "float64"
     dtype = check_dtype(dtype) if dtype is not None else found
-    report = judge(net, loss, values, xa, ya, got, dtype=dtype, rtol=rtol)
+    report = judge(net, loss, values, xa, ya, got, dtype=dtype, rtol=rtol, kink=kink)
     if raise_on_failure and not report.passed:
         raise AssertionError(report.message())
     return report

@@ -30,7 +30,7 @@ from symgrad.arrays import (batch, check_dtype, coarsest, dtype_name, exact_arra
                             named_arrays, named_values, widths_from)
 from symgrad.errors import UsageError
 
-__all__ = ["check_params", "check_flax", "forward", "jax_cost", "flax_activation"]
+__all__ = ["jax_kinks", "check_params", "check_flax", "forward", "jax_cost", "flax_activation"]
 
 
 # --- symgrad's network and cost, written in JAX ------------------------------------------------
@@ -130,8 +130,15 @@ def _grads(params, x, y, net, loss, *, apply_fn=None, loss_fn=None):
     return _jit_grad(lambda p: cost(f(p, x), y), params)
 
 
+def jax_kinks(net) -> tuple:
+    """The branch JAX's own activations take at z = 0 exactly, per layer: the right one for
+    ``jax.nn.leaky_relu`` (``jnp.where(x >= 0, x, slope·x)``), the left for relu (its
+    custom JVP), elu and selu (``jnp.where(x > 0, ...)``)."""
+    return tuple("right" if net.sigma(l).name == "leaky_relu" else "left" for l in net.layers)
+
+
 def check_params(params, activations, inputs, targets, loss, *, grads=None, apply_fn=None,
-                 cost=None, reduction=None, dtype=None, rtol=None,
+                 cost=None, reduction=None, dtype=None, rtol=None, kink=None,
                  raise_on_failure: bool = True):
     """Check the gradients of the network with parameters ``params`` and ``activations``
     (one name or one per layer, ``gelu_tanh`` for the tanh approximation) at ``inputs``
@@ -141,7 +148,9 @@ def check_params(params, activations, inputs, targets, loss, *, grads=None, appl
     squared error, ``"cross-entropy"``, ``"softmax-cross-entropy"``; ``reduction="mean"``
     for a mean) or a function ``loss(params, x, y)`` declared with ``cost=``.  Returns the
     :class:`~symgrad.report.Report`; raises an AssertionError (summary per layer first)
-    unless every gradient agrees, or ``raise_on_failure=False``."""
+    unless every gradient agrees, or ``raise_on_failure=False``.  At z = 0 exactly the
+    gradients are judged on the branch JAX's own activations take (:func:`jax_kinks`)
+    unless ``kink`` says ``"left"`` or ``"right"``."""
     if callable(loss) and not isinstance(loss, str):
         if cost is None:
             raise UsageError(f"cost=None: a loss function ({getattr(loss, '__name__', 'loss')})"
@@ -165,7 +174,8 @@ def check_params(params, activations, inputs, targets, loss, *, grads=None, appl
         grads = _grads(params, xj, yj, net, declared, apply_fn=apply_fn, loss_fn=loss_fn)
     found = coarsest([dtype_name(grads), dtype_name(params)]) or "float64"
     report = judge(net, declared, values, x, y, named_arrays(net, grads, "grads"),
-                   dtype=check_dtype(dtype) if dtype is not None else found, rtol=rtol)
+                   dtype=check_dtype(dtype) if dtype is not None else found, rtol=rtol,
+                   kink=jax_kinks(net) if kink is None else kink)
     if raise_on_failure and not report.passed:
         raise AssertionError(report.message())
     return report
@@ -226,7 +236,8 @@ def _flax_layers(model, variables, activations):
 
 
 def check_flax(model, variables, inputs, targets, loss, *, activations=None, cost=None,
-               reduction=None, dtype=None, rtol=None, raise_on_failure: bool = True):
+               reduction=None, dtype=None, rtol=None, kink=None,
+               raise_on_failure: bool = True):
     """Check ``jax.grad`` of a Flax ``linen`` model of Dense layers against the reference.
 
     An ``nn.Sequential`` of ``nn.Dense`` layers and activation functions is read as it is;
@@ -234,7 +245,7 @@ def check_flax(model, variables, inputs, targets, loss, *, activations=None, cos
     ``variables["params"]``).  Flax's kernel is (n_{l-1}, n_l), the transpose of W_l, and
     a disagreement is named by its place in the kernel (``params['layers_2']['kernel'][1, 3]``).
     ``loss`` as in :func:`check_params` (a cost name, or a function
-    ``loss(params, x, y)`` declared with ``cost=``)."""
+    ``loss(params, x, y)`` declared with ``cost=``); ``kink`` as there."""
     import jax
     layers, activations = _flax_layers(model, variables, activations)
     if callable(loss) and not isinstance(loss, str):
@@ -276,7 +287,8 @@ def check_flax(model, variables, inputs, targets, loss, *, activations=None, cos
     found = coarsest([dtype_name(jax.tree_util.tree_leaves(grads))]) or "float64"
     report = judge(net, declared, by_name(params), x, y, by_name(grads),
                    dtype=check_dtype(dtype) if dtype is not None else found, rtol=rtol,
-                   where=where, layers=labels, skip=skip)
+                   where=where, layers=labels, skip=skip,
+                   kink=jax_kinks(net) if kink is None else kink)
     if raise_on_failure and not report.passed:
         raise AssertionError(report.message())
     return report

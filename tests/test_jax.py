@@ -242,3 +242,22 @@ def test_jax_leaky_relu_takes_the_right_branch_at_its_kink():
     values = {n: float(got[n]) for n in net.parameter_names()}
     assert compare_gradients(values, net, params, inputs, kink="right").verdict == "pass"
     assert compare_gradients(values, net, params, inputs, kink="left").verdict == "fail"
+
+
+def test_check_params_judges_kinks_on_jax_s_own_branches():
+    """A unit exactly at its kink (x = 1, b = −Σ W): jax.grad of jax.nn.leaky_relu takes the
+    right branch, of jax.nn.relu the left; check_params knows, and kink= overrides."""
+    from symgrad.jax import jax_kinks
+    from symgrad.model.network import Dense
+    assert jax_kinks(Dense([2, 3, 3, 1], ["leaky_relu", "relu", "linear"])) == \
+        ("right", "left", "left")
+    params, x, y = point([3, 4, 2], N=2)
+    x = np.ones_like(x)
+    params["W_1"][0] = [0.5, -1.25, 0.25]            # z^1_1 = 0.5 − 1.25 + 0.25 + 0.5 = 0
+    params["b_1"][0] = 0.5
+    with jax.enable_x64(True):
+        for act in ("leaky_relu", "relu"):
+            assert check_params(params, [act, "linear"], x, y, "quadratic").passed
+        other = check_params(params, ["leaky_relu", "linear"], x, y, "quadratic", kink="left",
+                             raise_on_failure=False)
+    assert other.verdict == "fail"

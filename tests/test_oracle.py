@@ -469,3 +469,20 @@ def test_step_functions_have_ball_forms_decided_by_their_side():
                     {"a_0": "0.5", "y": "0"}, digits=20)
     # z_1 = 1 exactly: sign(0) = 0 kills the gradients of layer 1; z_2 = 3, a_2 = 2
     assert ref.certified and ref["b_1"] == ref["w_1"] == 0 and ref["b_2"] == 2
+
+
+def test_the_kink_convention_per_layer():
+    """z_1 = z_2 = 0 exactly: each layer takes the branch it is given."""
+    net = Chain(depth=2, activation="leaky_relu")
+    point, inputs = {"w_1": 2, "b_1": -1, "w_2": 1, "b_2": 0}, {"a_0": "0.5", "y": 1}
+    # z_1 = 0 → a_1 = 0 → z_2 = 0: δ_2 = (0 − 1)·σ'_2, δ_1 = δ_2 · 1 · σ'_1
+    slope = {"left": fmpq(1, 100), "right": fmpq(1)}
+    for k1 in ("left", "right"):
+        for k2 in ("left", "right"):
+            ref = reference(net, point, inputs, kink=(k1, k2))
+            assert ref.ball("b_2").overlaps(-arb(slope[k2]))
+            assert ref.ball("b_1").overlaps(-arb(slope[k2] * slope[k1]))
+            assert not ref.ball("b_1").overlaps(-arb(slope[k2] * slope[k1]) * 2)
+    with pytest.raises(UsageError, match=r"^kink=\('left',\): must be one of left, right, "
+                                         r"or one of them for each of the 2 layers$"):
+        reference(net, point, inputs, kink=("left",))

@@ -34,7 +34,7 @@ from symgrad.oracle.balls import Undecided, activation_form, cost_form, log_sum_
 from symgrad.oracle.decimals import ball_matrix, exact
 from symgrad.oracle.point import Point
 
-__all__ = ["AtKink", "Trace", "Evaluation", "evaluate", "exact_preactivation"]
+__all__ = ["AtKink", "Trace", "Evaluation", "evaluate", "exact_preactivation", "layer_kinks"]
 
 
 class AtKink(Exception):
@@ -71,6 +71,16 @@ class Evaluation:
     trace: Trace
     certified: bool
     reasons: tuple
+
+
+def layer_kinks(convention, L: int) -> list:
+    """The branch each layer takes at a kink, index l = 1..L: one convention for every layer
+    (``"left"`` or ``"right"``) or one per layer, layer 1 first.
+
+    >>> layer_kinks("left", 2), layer_kinks(("left", "right"), 2)
+    ([None, 'left', 'left'], [None, 'left', 'right'])
+    """
+    return [None] + ([convention] * L if isinstance(convention, str) else list(convention))
 
 
 def _column_sums(rows: list) -> list:
@@ -125,8 +135,9 @@ def _layer(net, l, Z, b, alpha, convention, zeros):
     return z, a, d
 
 
-def _dense(p: Point, convention: str, zeros) -> Evaluation:
+def _dense(p: Point, convention, zeros) -> Evaluation:
     net, L, N = p.network, p.network.L, p.network.samples
+    kinks = layer_kinks(convention, L)
     P = p.parameters
     W = [None] + [ball_matrix(P[f"W_{l}"]) for l in net.layers]
     b = [None] + [[arb(v) for v in P[f"b_{l}"]] for l in net.layers]
@@ -134,7 +145,7 @@ def _dense(p: Point, convention: str, zeros) -> Evaluation:
     a = [[[arb(p.x[i][k]) for i in range(N)] for k in range(net.n(0))]]
     z, d = [None], [None]
     for l in net.layers:
-        zl, al, dl = _layer(net, l, W[l] * arb_mat(a[l - 1]), b[l], alpha[l], convention, zeros)
+        zl, al, dl = _layer(net, l, W[l] * arb_mat(a[l - 1]), b[l], alpha[l], kinks[l], zeros)
         z.append(zl), a.append(al), d.append(dl)
     cost, rL, delta_L, a[L] = _output(net, z[L], a[L], d[L], p.y, L)
     r, delta = [None] * (L + 1), [None] * (L + 1)
@@ -147,7 +158,7 @@ def _dense(p: Point, convention: str, zeros) -> Evaluation:
         grads[f"W_{l}"] = [[G[j, k] for k in range(net.n(l - 1))] for j in range(net.n(l))]
         if net.has_slope(l):
             form = activation_form(net.sigma(l))
-            grads[f"alpha_{l}"] = sum((form.slope(z[l][j][i], convention) * r[l][j][i]
+            grads[f"alpha_{l}"] = sum((form.slope(z[l][j][i], kinks[l]) * r[l][j][i]
                                        for j in range(net.n(l)) for i in range(N)), arb(0))
         if l > 1:
             R = W[l].transpose() * D
@@ -157,10 +168,11 @@ def _dense(p: Point, convention: str, zeros) -> Evaluation:
     return Evaluation(grads, cost, Trace(z, a, d, r, delta), *_certifiable(net))
 
 
-def _chain(p: Point, convention: str, zeros) -> Evaluation:
+def _chain(p: Point, convention, zeros) -> Evaluation:
     """The same equations for widths 1, on scalars: the trace and the gradients hold one
     ball where the dense form holds rows (``Trace.scalar``)."""
     net, L = p.network, p.network.L
+    kinks = layer_kinks(convention, L)
     forms = [None] + [activation_form(a) for a in net.activations]
     P = p.parameters
     w = [None] + [arb(P[f"W_{l}"][0][0]) for l in net.layers]
@@ -173,7 +185,7 @@ def _chain(p: Point, convention: str, zeros) -> Evaluation:
         if zeros and (l, 0, 0) in zeros:
             zl = arb(0)
         try:
-            al, dl = forms[l].evaluate(zl, alpha[l], convention)
+            al, dl = forms[l].evaluate(zl, alpha[l], kinks[l])
         except Undecided:
             raise AtKink(l, 0, 0) from None
         z.append(zl), a.append(al), d.append(dl)
@@ -189,7 +201,7 @@ def _chain(p: Point, convention: str, zeros) -> Evaluation:
         grads[f"b_{l}"] = delta[l]
         grads[f"W_{l}"] = a[l - 1] * delta[l]         # ∂C/∂w_l = a_{l-1} δ_l
         if alpha[l] is not None:
-            grads[f"alpha_{l}"] = forms[l].slope(z[l], convention) * r[l]
+            grads[f"alpha_{l}"] = forms[l].slope(z[l], kinks[l]) * r[l]
     return Evaluation(grads, form.value(a[L], y), Trace(z, a, d, r, delta, scalar=True),
                       *_certifiable(net))
 
@@ -203,9 +215,10 @@ def _certifiable(net) -> tuple:
     return not reasons, tuple(sorted(reasons))
 
 
-def evaluate(p: Point, convention: str, zeros) -> Evaluation:
+def evaluate(p: Point, convention, zeros) -> Evaluation:
     """Gradients, cost and trace at the working precision (``flint.ctx.prec``); ``zeros``
-    holds the units (l, j, i) whose z is exactly 0 (decided before)."""
+    holds the units (l, j, i) whose z is exactly 0 (decided before); ``convention`` the
+    branch at a kink, for every layer or per layer (:func:`layer_kinks`)."""
     net = p.network
     return _chain(p, convention, zeros) if net.is_chain else _dense(p, convention, zeros)
 
@@ -220,13 +233,14 @@ def _exact(v) -> fmpq:
     return exact(v) if isinstance(v, str) else v
 
 
-def exact_preactivation(p: Point, l: int, convention: str):
+def exact_preactivation(p: Point, l: int, convention):
     """z_l as exact rationals (rows [j][i]), or None when a layer below l is not piecewise
     linear with rational slopes (its outputs are then not rational)."""
     net = p.network
     if any(net.sigma(m).name not in _RATIONAL for m in range(1, l)):
         return None
     A = fmpq_mat([[_exact(v) for v in row] for row in p.x]).transpose()
+    kinks = layer_kinks(convention, net.L)
     for m in range(1, l + 1):
         P = p.parameters
         Z = fmpq_mat([[_exact(v) for v in row] for row in P[f"W_{m}"]]) * A
@@ -237,7 +251,7 @@ def exact_preactivation(p: Point, l: int, convention: str):
         name = net.sigma(m).name
         slope = {"relu": fmpq(0), "leaky_relu": fmpq(1, 100), "linear": fmpq(1),
                  "prelu": _exact(P.get(f"alpha_{m}", 0))}[name]
-        right = lambda v: v > 0 or (v == 0 and convention == "right")  # noqa: E731
+        right = lambda v: v > 0 or (v == 0 and kinks[m] == "right")  # noqa: E731
         A = fmpq_mat([[v if name == "linear" or right(v) else slope * v for v in row]
                       for row in z])
     return None

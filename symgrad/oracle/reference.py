@@ -224,7 +224,7 @@ def _max_bits(net: Network, need: int) -> int:
 
 
 def reference(network, parameters: Mapping, inputs: Mapping, *, digits: int = DEFAULT_DIGITS,
-              kink: str = "left") -> Reference:
+              kink="left") -> Reference:
     """The cost and every gradient of ``network`` (a Network or its Derivation, chain or
     dense) at ``parameters`` and ``inputs`` as certified balls, each narrower than half a
     unit in the ``digits``-th significant digit (see the module).
@@ -233,11 +233,17 @@ def reference(network, parameters: Mapping, inputs: Mapping, *, digits: int = DE
     lists or arrays in the parameter's shape otherwise; inputs ``{"a_0": ..., "y": ...}``
     for a chain or ``{"x": N rows of n_0, "y": N rows of n_L}``.  Values may be ints,
     floats, Fractions, Decimals, mpf, NumPy numbers or decimal strings (read as written).
+    ``kink`` is the branch at z = 0 exactly, for every layer or one per layer (layer 1
+    first: JAX's leaky_relu takes the right branch where its relu takes the left).
     """
     net = as_network(network)
     digits = parse_digits(digits)
-    if kink not in KINKS:
-        raise UsageError(f"kink={kink!r}: must be one of {', '.join(KINKS)}")
+    per_layer = isinstance(kink, (tuple, list)) and len(kink) == net.L
+    if not (kink in KINKS if isinstance(kink, str) else
+            per_layer and all(isinstance(k, str) and k in KINKS for k in kink)):
+        raise UsageError(f"kink={kink!r}: must be one of {', '.join(KINKS)}, or one of them "
+                         f"for each of the {net.L} layers")
+    kink = tuple(kink) if per_layer else kink
     return certify(read_point(net, parameters, inputs), digits, kink)
 
 
