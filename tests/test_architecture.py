@@ -12,6 +12,7 @@ Read from the source with :mod:`ast` (nothing is imported):
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,14 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
 
 
-def imports(path: Path):
-    """(imported module, names, line) for every import statement, resolved to absolute."""
+@functools.lru_cache(maxsize=None)
+def imports(path: Path) -> tuple:
+    """(imported module, names, line) for every import statement, resolved to absolute
+    (each file parsed once for every test here)."""
+    return tuple(_scan(path))
+
+
+def _scan(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     here = module_name(path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
@@ -62,6 +69,7 @@ def internal_target(name: str, names: list) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def graph() -> dict[str, set]:
     edges = {m: set() for m in MODULES}
     for m, path in MODULES.items():
