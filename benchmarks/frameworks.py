@@ -92,14 +92,16 @@ def torch_table(quick: bool):
     print()
 
 
-def false_alarm_sweep(points: int):
-    """PyTorch's autograd at every regime: no fail may appear."""
-    print("## False alarms: PyTorch's own autograd over the regimes (widths 3,5,4,2, N = 2)\n")
-    print("| activation | dtype | regimes | points | pass | unstable | fail | fail in |\n"
-          "|---|---|---|---|---|---|---|---|")
+def _regime_rows(title: str, variant: str, variants, points: int, verdict_of):
+    """One table row per activation and variant (dtype, x64): ``points`` drawn cases cycling
+    through the regimes of widths 3,5,4,2 (N = 2), each judged by
+    ``verdict_of(name, variant, params, inputs)``; no fail may appear."""
     from symgrad.arraycheck import declared_loss, network_for
-    for name, module in MODULES.items():
-        for dtype in (torch.float64, torch.float32):
+    print(f"## False alarms: {title} over the regimes (widths 3,5,4,2, N = 2)\n")
+    print(f"| activation | {variant} | regimes | points | pass | unstable | fail | fail in |\n"
+          "|---|---|---|---|---|---|---|---|")
+    for name in MODULES:
+        for v in variants:
             counts, where = Counter(), Counter()
             net = network_for((3, 5, 4, 2), [name, name, "linear"], declared_loss("quadratic"), 2)
             kinked = any(getattr(a, "kink", None) for a in net.activations)
@@ -108,54 +110,46 @@ def false_alarm_sweep(points: int):
             rng = np.random.default_rng(0)
             for k in range(points):
                 params, inputs = draw(net, regimes[k % len(regimes)], rng, 17)
-                model = mlp((3, 5, 4, 2), module, dtype)
-                with torch.no_grad():
-                    for l, lin in enumerate(model[::2], 1):
-                        lin.weight.copy_(torch.tensor(np.array(params[f"W_{l}"], dtype=float)))
-                        lin.bias.copy_(torch.tensor(np.array(params[f"b_{l}"], dtype=float)))
-                        if name == "prelu" and l < 3:
-                            model[2 * l - 1].weight.fill_(float(params[f"alpha_{l}"]))
-                x = torch.tensor(np.array(inputs["x"], dtype=float), dtype=dtype)
-                y = torch.tensor(np.array(inputs["y"], dtype=float), dtype=dtype)
-                verdict = check_module(model, x, y, "quadratic", raise_on_failure=False).verdict
+                verdict = verdict_of(name, v, params, inputs)
                 counts[verdict] += 1
                 where[regimes[k % len(regimes)]] += verdict == "fail"
             fails = ", ".join(f"{r} {n}" for r, n in where.items() if n)
-            print(f"| {name} | {str(dtype)[6:]} | {', '.join(regimes)} | {points} | "
-                  f"{counts['pass']} | {counts['unstable']} | {counts['fail']} | {fails} |")
+            shown = str(v).replace("torch.", "")
+            print(f"| {name} | {shown} | {', '.join(regimes)} | {points} | {counts['pass']} | "
+                  f"{counts['unstable']} | {counts['fail']} | {fails} |")
     print()
+
+
+def false_alarm_sweep(points: int):
+    """PyTorch's autograd at every regime: no fail may appear."""
+    def verdict_of(name, dtype, params, inputs):
+        model = mlp((3, 5, 4, 2), MODULES[name], dtype)
+        with torch.no_grad():
+            for l, lin in enumerate(model[::2], 1):
+                lin.weight.copy_(torch.tensor(np.array(params[f"W_{l}"], dtype=float)))
+                lin.bias.copy_(torch.tensor(np.array(params[f"b_{l}"], dtype=float)))
+                if name == "prelu" and l < 3:
+                    model[2 * l - 1].weight.fill_(float(params[f"alpha_{l}"]))
+        x = torch.tensor(np.array(inputs["x"], dtype=float), dtype=dtype)
+        y = torch.tensor(np.array(inputs["y"], dtype=float), dtype=dtype)
+        return check_module(model, x, y, "quadratic", raise_on_failure=False).verdict
+    _regime_rows("PyTorch's own autograd", "dtype", (torch.float64, torch.float32), points,
+                 verdict_of)
 
 
 def jax_false_alarm_sweep(points: int):
     """JAX's own autograd (jax.grad of the jax.nn activations) at every regime: no fail."""
     import jax
-    from symgrad.arraycheck import declared_loss, network_for
     from symgrad.jax import check_params
-    print("## False alarms: JAX's own autograd over the regimes (widths 3,5,4,2, N = 2)\n")
-    print("| activation | x64 | regimes | points | pass | unstable | fail | fail in |\n"
-          "|---|---|---|---|---|---|---|---|")
-    for name in MODULES:
-        for x64 in (True, False):
-            counts, where = Counter(), Counter()
-            net = network_for((3, 5, 4, 2), [name, name, "linear"], declared_loss("quadratic"), 2)
-            kinked = any(getattr(a, "kink", None) for a in net.activations)
-            regimes = [r for r in ("ordinary", "saturated", "kink", "vanishing", "exploding")
-                       if r != "kink" or kinked]
-            rng = np.random.default_rng(0)
-            for k in range(points):
-                params, inputs = draw(net, regimes[k % len(regimes)], rng, 17)
-                arrays = {n: np.array(v, dtype=float) for n, v in params.items()}
-                with jax.enable_x64(x64):      # kinks judged on JAX's own branches
-                    verdict = check_params(arrays, [name, name, "linear"],
-                                           np.array(inputs["x"], dtype=float),
-                                           np.array(inputs["y"], dtype=float), "quadratic",
-                                           raise_on_failure=False).verdict
-                counts[verdict] += 1
-                where[regimes[k % len(regimes)]] += verdict == "fail"
-            fails = ", ".join(f"{r} {n}" for r, n in where.items() if n)
-            print(f"| {name} | {x64} | {', '.join(regimes)} | {points} | {counts['pass']} | "
-                  f"{counts['unstable']} | {counts['fail']} | {fails} |")
-    print()
+
+    def verdict_of(name, x64, params, inputs):
+        arrays = {n: np.array(v, dtype=float) for n, v in params.items()}
+        with jax.enable_x64(x64):              # kinks judged on JAX's own branches
+            return check_params(arrays, [name, name, "linear"],
+                                np.array(inputs["x"], dtype=float),
+                                np.array(inputs["y"], dtype=float), "quadratic",
+                                raise_on_failure=False).verdict
+    _regime_rows("JAX's own autograd", "x64", (True, False), points, verdict_of)
 
 
 def mutation_sweep(seeds: int):
