@@ -155,6 +155,16 @@ def _digits_of(man: int, exp: int, digits: int) -> tuple[int, int]:
     man = abs(man)
     E = math.floor((man.bit_length() - 1 + exp) * _LOG10_2)
     low, high = _pow10(digits - 1), _pow10(digits)
+    shift = digits - 1 - E
+    if exp < 0 and shift >= 0:               # a ball's midpoint, the common case: shifts
+        num, k = man * _pow10(shift), -exp   # q = round(num / 2^k), ties to even
+        q = num >> k
+        r = num - (q << k)
+        half = 1 << (k - 1)
+        if r > half or (r == half and q & 1):
+            q += 1
+        if low <= q < high:
+            return q, E
     while True:
         shift = digits - 1 - E               # q = round(man 2^exp 10^shift)
         num = (man << exp if exp > 0 else man) * (_pow10(shift) if shift > 0 else 1)

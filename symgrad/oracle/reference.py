@@ -273,10 +273,15 @@ def certify(point: Point, digits: int, kink: str = "left") -> Reference:
 
 
 def _all_balls(result: Evaluation) -> list:
+    """The cost and every gradient ball, flat (W_l rows, b_l lists, α_l and a chain's
+    scalars single balls)."""
     out = [result.cost]
     for value in result.gradients.values():
         if isinstance(value, arb):
             out.append(value)
+        elif value and isinstance(value[0], list):
+            for row in value:
+                out += row
         else:
-            out += [b for _, b in leaves(value)]
+            out += value
     return out
