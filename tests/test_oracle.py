@@ -486,3 +486,28 @@ def test_the_kink_convention_per_layer():
     with pytest.raises(UsageError, match=r"^kink=\('left',\): must be one of left, right, "
                                          r"or one of them for each of the 2 layers$"):
         reference(net, point, inputs, kink=("left",))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 2 ** 200), st.integers(-400, 60), st.integers(1, 40))
+def test_decimal_strings_are_correctly_rounded_ties_to_even(man, exp, digits):
+    """The D-digit decimal of man · 2^exp against Python's decimal module (ties to even):
+    the shift fast path and the general loop agree with it, 5-ties included (125 → 1.2e2)."""
+    from decimal import ROUND_HALF_EVEN, Context, Decimal
+    wide = Context(prec=2000)                     # 2^exp and the product exactly
+    exact = wide.multiply(Decimal(man), wide.power(Decimal(2), exp))
+    want = Context(prec=digits, rounding=ROUND_HALF_EVEN).plus(exact)
+    sign, ds, e = want.as_tuple()
+    mantissa = "".join(map(str, ds)).ljust(digits, "0")[:digits]
+    power = want.adjusted()
+    text = mantissa[0] + ("." + mantissa[1:] if digits > 1 else "") + \
+        f"e{'+' if power >= 0 else '-'}{abs(power)}"
+    with ctx.workprec(man.bit_length() + 8):       # the ball man · 2^exp exactly
+        ball = arb(man) * arb(2) ** exp
+    assert ball.is_exact() and decimal_string(ball, digits) == text
+    assert decimal_string(fmpq(man) * fmpq(2) ** exp, digits) == text
+
+
+def test_decimal_string_ties_go_to_even():
+    assert decimal_string(arb(125), 2) == "1.2e+2" and decimal_string(arb(135), 2) == "1.4e+2"
+    assert decimal_string(arb(5) / 8, 2) == "6.2e-1"          # 0.625 → 0.62
