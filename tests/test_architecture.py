@@ -150,6 +150,9 @@ def test_the_core_never_imports_an_extra():
     ("symgrad.derivation", "symgrad.prove"), ("symgrad.printing", "symgrad.numeric"),
     ("symgrad.numeric", "symgrad.printing"), ("symgrad.numeric", "symgrad.lecture"),
     ("symgrad.derivation", "symgrad.oracle"), ("symgrad.model", "symgrad.cli"),
+    ("symgrad.oracle", "symgrad.cli"), ("symgrad.numeric", "symgrad.cli"),
+    ("symgrad.bounds", "symgrad.cli"), ("symgrad.prove", "symgrad.cli"),
+    ("symgrad.printing", "symgrad.cli"), ("symgrad.derivation", "symgrad.cli"),
 ])
 def test_data_flows_one_way(lower, upper):
     """``lower`` sits before ``upper`` in the flow, so it never imports it."""

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from symgrad.cli import inputs, limits, names, output, progress as progress_module
+from symgrad import inputs
+from symgrad.cli import limits, names, output, progress as progress_module
 from symgrad.cli.main import COMMANDS, build_parser, main, one_line
 from symgrad.errors import UsageError
 

@@ -41,7 +41,7 @@ MAX_SECONDS = 120.0
 #: output estimated above this is refused (without --force)
 MAX_BYTES = 4 * 2 ** 30
 #: a vector file larger than this could not be read back by 'symgrad verify'
-#: (symgrad.cli.inputs.MAX_INPUT_BYTES)
+#: (symgrad.inputs.MAX_INPUT_BYTES)
 MAX_VECTOR_BYTES = 256 * 2 ** 20
 
 #: the cost models: a unit of work of size s costs about c0 + c·s^k CPU seconds, (c0, c, k)

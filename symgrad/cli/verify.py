@@ -2,7 +2,7 @@
 vector file: exit 0 when all agree, 1 with every disagreement listed (first first), 2 when
 a file is unusable (the place named).
 
-Both files are read with bounds (:mod:`symgrad.cli.inputs`): at most 256 MiB, text only, a
+Both files are read with bounds (:mod:`symgrad.inputs`): at most 256 MiB, text only, a
 key given twice in one object refused (JSON readers keep the last one, so a wrong ``b_1``
 followed by a right one would pass), every number bounded in length and exponent before it
 is converted.
@@ -13,7 +13,7 @@ import argparse
 
 from symgrad.cli import limits, names
 from symgrad.cli.common import add_run_options, choice, number
-from symgrad.cli.inputs import read_text
+from symgrad.inputs import read_text
 from symgrad.cli.output import write_stdout
 from symgrad.cli.progress import progress
 

@@ -5,7 +5,7 @@ output written as a decimal string of exactly D significant digits.
   mpf, NumPy scalar, SymPy Rational or Float, python-flint fmpq, or a decimal string
   (``"0.1"`` is one tenth, not the float nearest it) as a python-flint ``fmpq``; a decimal
   string's length and exponent are bounded *before* any conversion
-  (:func:`symgrad.cli.inputs.check_decimal`), so ``"1e999999"`` or a 100,000-digit string is
+  (:func:`symgrad.inputs.check_decimal`), so ``"1e999999"`` or a 100,000-digit string is
   one clear line, never a spin.
 * :func:`decimal_string` writes an arb ball's midpoint (or any exact number) with exactly D
   significant digits, correctly rounded from the exact binary midpoint, in integer
@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from flint import arb, arb_mat, fmpq, fmpz, fmpz_mat
 
-from symgrad.cli.inputs import check_decimal
+from symgrad.inputs import check_decimal
 from symgrad.errors import UsageError
 
 __all__ = ["exact", "exact_or_none", "to_ball", "ball_matrix", "split_decimal",

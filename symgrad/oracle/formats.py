@@ -9,7 +9,7 @@
   it line by line with ``scanf``.  A results file in CSV is the ``gradient`` rows (and
   optionally ``cost`` rows) with the implementation's values.
 
-Reading is strict (:mod:`symgrad.cli.inputs`): a key given twice in one object is refused
+Reading is strict (:mod:`symgrad.inputs`): a key given twice in one object is refused
 (a results file with a wrong ``b_1`` then a right one must not pass) and every number's
 length and exponent are bounded before any conversion.  In a results file a NaN or ±inf
 (JSON ``NaN``/``Infinity``, or the text ``nan``/``inf``) is the implementation's answer,
@@ -26,7 +26,7 @@ import csv
 import io
 import json
 
-from symgrad.cli.inputs import JSONConstant, check_decimal, load_json
+from symgrad.inputs import JSONConstant, check_decimal, load_json
 from symgrad.errors import UsageError
 from symgrad.oracle.description import network_from_description
 from symgrad.oracle.reference import parse_digits, leaves

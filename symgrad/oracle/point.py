@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from symgrad.cli.inputs import check_decimal
+from symgrad.inputs import check_decimal
 from symgrad.errors import UsageError
 from symgrad.model.network import Network
 from symgrad.oracle.decimals import exact
