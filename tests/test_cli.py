@@ -27,7 +27,7 @@ from symgrad.errors import UsageError
 
 PYTHON = sys.executable
 HEAVY = ("sympy", "numpy", "mpmath", "symengine", "matplotlib", "tqdm")
-#: the commands whose modules are this area's (bounds and audit import their core at the top)
+#: the commands whose modules are this area's (bounds and audit have their own help texts)
 OWN = ["derive", "lecture", "analyze", "check", "vectors", "verify"]
 
 
@@ -73,6 +73,7 @@ for argv in json.loads(sys.argv[1]):
 """
 LIGHT = [["--help"], ["--version"], ["frobnicate"], ["check", "--points", "0"],
          ["derive", "--format", "xml"], ["vectors", "--activation", ""],
+         ["bounds", "--format", "xml"], ["bounds", "--help"], ["audit", "--help"],
          *[[c, "--help"] for c in OWN]]
 
 
@@ -97,7 +98,8 @@ def test_the_probe_sees_a_heavy_import():
 def drifts() -> list[str]:
     """Every light copy in symgrad.cli.names that differs from the core's value."""
     from symgrad import analysis, lecture, numeric, oracle, printing
-    from symgrad.cli import lecture as cli_lecture, vectors as cli_vectors
+    from symgrad.bounds import documents as bound_documents
+    from symgrad.cli import bounds as cli_bounds, lecture as cli_lecture, vectors as cli_vectors
     from symgrad.model import sizes as network
     from symgrad.model.activations import activation_names
     from symgrad.model.costs import SOFTMAX_CE, cost_names
@@ -111,6 +113,7 @@ def drifts() -> list[str]:
         "lecture.SECTIONS": (tuple(lecture.SECTIONS), cli_lecture.SECTIONS),
         "vectors.REGIMES": (set(oracle.REGIMES), set(cli_vectors.REGIMES)),
         "vectors.FORMATS": (tuple(oracle.FORMATS), cli_vectors.FORMATS),
+        "bounds.FORMATS": (tuple(bound_documents.FORMATS), tuple(cli_bounds.FORMATS)),
         "LECTURE_MARKERS": (lecture.MARKERS, names.LECTURE_MARKERS),
         "MAX_LECTURE_DEPTH": (lecture.MAX_LECTURE_DEPTH, names.MAX_LECTURE_DEPTH),
         "MAX_DEPTH": (network.MAX_DEPTH, names.MAX_DEPTH),

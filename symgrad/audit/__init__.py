@@ -25,14 +25,35 @@ errors into correct documents to measure how many the audit catches.
 """
 from __future__ import annotations
 
-from .command import audit_file
-from .core import AuditReport, Auditor, FormulaResult, audit_text
-from .mutate import KINDS, Mutant, apply_mutant, mutants, score
-from .notation import MATRIX, NIELSEN, Notation, custom_notation, load_map
+import importlib
+
+# eager, and light: the function repair must shadow its module of the same name
 from .repair import Repair, escape_damage, repair
-from .report import render_json, render_text
 
 __all__ = ["audit_text", "audit_file", "AuditReport", "FormulaResult", "Auditor",
            "mutants", "score", "Mutant", "KINDS", "apply_mutant", "repair", "escape_damage",
            "Repair", "load_map", "custom_notation", "Notation", "NIELSEN", "MATRIX",
            "render_text", "render_json"]
+
+#: where each public name lives: they load on first use, so ``symgrad audit --help``
+#: answers without importing SymPy
+_HOME = {
+    "audit_file": "command",
+    **dict.fromkeys(["AuditReport", "Auditor", "FormulaResult", "audit_text"], "core"),
+    **dict.fromkeys(["KINDS", "Mutant", "apply_mutant", "mutants", "score"], "mutate"),
+    **dict.fromkeys(["MATRIX", "NIELSEN", "Notation", "custom_notation", "load_map"],
+                    "notation"),
+    **dict.fromkeys(["render_json", "render_text"], "report"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'symgrad.audit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"symgrad.audit.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
