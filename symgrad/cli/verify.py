@@ -87,12 +87,12 @@ def run(args) -> int:
                                                             ("results", args.results))}
     # every format is read strictly (a repeated key, an unbounded number: one line)
     from symgrad.oracle import read_vectors, verify_results
-    _, doc = read_vectors(texts["vectors"], args.vectors)
-    limits.require_feasible(work_of(doc, args.vectors, args.force))
+    read = read_vectors(texts["vectors"], args.vectors)
+    limits.require_feasible(work_of(read[1], args.vectors, args.force))
     with progress(None, "verifying", quiet=args.quiet):
         report = verify_results(texts["vectors"], texts["results"], rtol=args.rtol,
                                 dtype=args.dtype, kink=args.kink, strict=args.strict,
                                 show_tolerances=args.tolerances, vectors_name=args.vectors,
-                                results_name=args.results)
+                                results_name=args.results, vectors_read=read)
     write_stdout(report.text())
     return 0 if report.passed else 1

@@ -160,12 +160,15 @@ def _tolerance_lines(ref: Reference, dtype) -> list:
 def verify_results(vectors_text: str, results_text: str, *, rtol: float | None = None,
                    dtype="float64", kink: str = "left", strict: bool = False,
                    show_tolerances: bool = False, vectors_name: str = "vectors",
-                   results_name: str = "results") -> VerifyReport:
+                   results_name: str = "results", vectors_read: tuple | None = None
+                   ) -> VerifyReport:
     """Judge a results file (json, jsonl or csv) against a vector file (any format).
 
     ``kink`` is the implementation's convention at a kink (``left``, ``right`` or
     ``either``); ``strict`` makes ``unstable`` count as a failure; ``rtol`` replaces the
     stable tolerances by a fixed relative one.  Unusable files raise a one-line UsageError.
+    ``vectors_read`` is :func:`~symgrad.oracle.formats.read_vectors` of ``vectors_text``
+    where the caller read it already (a large file is then parsed once).
     """
     if kink not in KINK_CHOICES:
         raise UsageError(f"kink={kink!r}: must be one of {', '.join(KINK_CHOICES)}")
@@ -173,7 +176,7 @@ def verify_results(vectors_text: str, results_text: str, *, rtol: float | None =
                                  and rtol >= 0):
         raise UsageError(f"rtol={rtol!r}: must be a finite number >= 0")
     dt = dtype_of(dtype)
-    net, doc = read_vectors(vectors_text, vectors_name)
+    net, doc = vectors_read or read_vectors(vectors_text, vectors_name)
     rows = read_results(results_text, net, len(doc["cases"]), results_name)
     digits, results, tol_lines = doc["digits"], [], []
     for k, (case, row) in enumerate(zip(doc["cases"], rows)):
