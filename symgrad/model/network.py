@@ -77,18 +77,22 @@ def _resolve_activations(acts, L: int, widths: tuple, softmax: bool) -> tuple:
             raise UsageError(f"activations={','.join(map(_name, acts))!r}: {len(acts)} given, "
                              f"widths {','.join(map(str, widths))} have {L} "
                              f"layer{'s' if L > 1 else ''} and need {L}")
-    shown = ",".join(map(_name, acts))
-    out = []
+    out, resolved = [], {}           # each distinct name resolved once (depth 100000)
     for l, act in enumerate(acts, 1):
-        is_softmax = _name(act).strip().lower() == "softmax"
-        if is_softmax and (l != L or not softmax):
-            raise UsageError(f"activations={shown!r}: softmax is only allowed as the output "
-                             "layer with the cost softmax-cross-entropy")
-        if softmax and l == L and not is_softmax:
+        key = act if isinstance(act, str) else id(act)
+        if key not in resolved:
+            is_softmax = _name(act).strip().lower() == "softmax"
+            resolved[key] = SOFTMAX if is_softmax else \
+                get_activation(act, argument="activation" if single else "activations")
+        sigma = resolved[key]
+        if (sigma is SOFTMAX) != (softmax and l == L):
+            shown = ",".join(map(_name, acts))
+            if sigma is SOFTMAX:
+                raise UsageError(f"activations={shown!r}: softmax is only allowed as the "
+                                 "output layer with the cost softmax-cross-entropy")
             raise UsageError(f"activations={shown!r}: the cost softmax-cross-entropy needs a "
                              "softmax output layer; end the list with softmax")
-        out.append(SOFTMAX if is_softmax else
-                   get_activation(act, argument="activation" if single else "activations"))
+        out.append(sigma)
     return tuple(out)
 
 
