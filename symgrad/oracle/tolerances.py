@@ -255,25 +255,30 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
     net, L, u, h = ref.network, ref.network.L, dt.u, dt.tiny
     S2, SA, SD = [0.0] * (L + 1), [0.0] * (L + 1), [0.0] * (L + 1)
     for act in set(net.activations):
-        idx = [l for l in net.layers if net.sigma(l) is act]
+        idx = [l for l, a in enumerate(net.activations, 1) if a is act]
         arr = [np.array([v[p][l] for l in idx]) for p in ("z", "a", "d")]
         s = scales(act.name, *arr, activation=act, u=dt.u, log_huge=math.log(dt.huge))
-        for k, l in enumerate(idx):
-            S2[l], SA[l] = float(s.second[k]), float(s.of_value(form)[k])
-            SD[l] = float(s.of_derivative(form)[k])
-    e_a = [0.0 if x["a"][0] else u * abs(v["a"][0])]
+        for l, s2, sa, sd in zip(idx, s.second.tolist(), s.of_value(form).tolist(),
+                                 s.of_derivative(form).tolist()):
+            S2[l], SA[l], SD[l] = s2, sa, sd
+    Wv, Av, Bv, Zv, Dv = v["W"], v["a"], v["b"], v["z"], v["d"]
+    xW, xb, xa, xd = x["W"], x["b"], x["a"], x["d"]
+    e_a = [0.0 if xa[0] else u * abs(Av[0])]
     e_z, e_d, kink_layer, lost_layer = [0.0], [0.0], 0, 0
     acts = net.activations
+    kinked = [False] + [a.kink is not None for a in acts]
     for l in range(1, L + 1):
-        w, z, d = abs(v["W"][l]), v["z"][l], abs(v["d"][l])
-        exact = x["W"][l] and x["b"][l] and e_a[l - 1] == 0 \
-            and exact_sum(v["W"][l], v["a"][l - 1], v["b"][l], dt)
-        ez = w * e_a[l - 1] + (0.0 if exact else 3 * u * (w * abs(v["a"][l - 1])
-                                                           + abs(v["b"][l])) + h)
+        w, z, d, prev = abs(Wv[l]), Zv[l], abs(Dv[l]), e_a[l - 1]
+        exact = prev == 0 and xW[l] and xb[l] and exact_sum(Wv[l], Av[l - 1], Bv[l], dt)
+        ez = w * prev + (0.0 if exact else 3 * u * (w * abs(Av[l - 1]) + abs(Bv[l])) + h)
         if SAFETY * ez > 0.05 * (1 + abs(z)):
             lost_layer = l
-        ea = d * ez + (0.0 if ez == 0 and x["a"][l] else u * SA[l] + h)
-        e_d.append(S2[l] * ez + (0.0 if ez == 0 and x["d"][l] else u * SD[l] + h))
+        ea = d * ez + (0.0 if ez == 0 and xa[l] else u * SA[l] + h)
+        e_d.append(S2[l] * ez + (0.0 if ez == 0 and xd[l] else u * SD[l] + h))
+        e_z.append(ez)
+        if not kinked[l]:
+            e_a.append(ea)
+            continue
         act = acts[l - 1]
         name = act.name
         if name in KINK_SLOPES and 0 < ez and abs(z) <= SAFETY * ez:
@@ -284,7 +289,7 @@ def _chain_forward(ref, dt: DType, form: str, v: dict, x: dict):
             if near_switch(act, np.array(z), np.array(r)):
                 slope = max(abs(float(act.numpy_derivative(np.array(z + t)))) for t in (-r, r))
                 ea, kink_layer = ea + slope * 2 * r, l
-        e_z.append(ez), e_a.append(ea)
+        e_a.append(ea)
     return e_a, e_z, e_d, kink_layer, lost_layer
 
 
@@ -295,10 +300,11 @@ def _chain_values(ref, dt: DType):
     v["a"] = [float(b) for b in tr.a]
     v["W"] = [0.0] + [float(P[f"W_{l}"][0][0]) for l in net.layers]
     v["b"] = [0.0] + [float(P[f"b_{l}"][0]) for l in net.layers]
-    v["alpha"] = [0.0] + [float(P[f"alpha_{l}"]) if net.has_slope(l) else 0.0
-                          for l in net.layers]
-    x = {p: [False] + [representable(b, dt) for b in getattr(tr, p)[1:]] for p in ("d",)}
-    x["a"] = [representable(b, dt) for b in tr.a]
+    v["alpha"] = [0.0] + [float(P[f"alpha_{l}"]) if a.parameter is not None else 0.0
+                          for l, a in enumerate(net.activations, 1)]
+    # a ball is a number of the dtype only if it is exact (is_exact first: most are not)
+    x = {"d": [False] + [b.is_exact() and representable(b, dt) for b in tr.d[1:]],
+         "a": [b.is_exact() and representable(b, dt) for b in tr.a]}
     x["W"] = [False] + [representable(P[f"W_{l}"][0][0], dt) for l in net.layers]
     x["b"] = [False] + [representable(P[f"b_{l}"][0], dt) for l in net.layers]
     return v, x
@@ -316,22 +322,23 @@ def _chain_bounds(ref, dt: DType, form: str) -> Bounds:
     lost_layer = L if not np.isfinite(e_r) else lost_layer
     e_R = e_r
     e_delta = abs(v["r"][L]) * e_d[L] + abs(v["d"][L]) * e_r + u * abs(v["delta"][L]) + h
-    slopes = [False] + [net.has_slope(l) for l in net.layers]
+    slopes = [False] + [a.parameter is not None for a in net.activations]
     e_b, e_w, e_alpha = [0.0] * (L + 1), [0.0] * (L + 1), {}
+    Dl, Al, Rl, dl, Wl = v["delta"], v["a"], v["r"], v["d"], v["W"]
     for l in range(L, 0, -1):
-        D, A = abs(v["delta"][l]), abs(v["a"][l - 1])
+        D, A = abs(Dl[l]), abs(Al[l - 1])
         e_b[l] = e_delta + h
         e_w[l] = e_delta * A + D * e_a[l - 1] + 2 * u * D * A + h
         if slopes[l] and v["z"][l] <= 0:
-            Z, R = abs(v["z"][l]), abs(v["r"][l])
+            Z, R = abs(v["z"][l]), abs(Rl[l])
             e_alpha[l] = Z * e_R + R * e_z[l] + 2 * u * Z * R + h
         elif slopes[l]:
             e_alpha[l] = h
-        if l > 1:
-            w = abs(v["W"][l])
+        if l > 1:                            # e_R = |w| e_δ + 3u|w||δ|, e_δ = |r| e_d + |d| e_R
+            w = abs(Wl[l])
             e_R = w * e_delta + 3 * u * w * D + h
-            e_delta = abs(v["r"][l - 1]) * e_d[l - 1] + abs(v["d"][l - 1]) * e_R \
-                + u * abs(v["delta"][l - 1]) + h
+            e_delta = abs(Rl[l - 1]) * e_d[l - 1] + abs(dl[l - 1]) * e_R \
+                + u * abs(Dl[l - 1]) + h
     # one array a kind, each parameter a view of it in its shape: b_l (1,), W_l (1, 1)
     B, Wt = np.array(e_b)[:, None], np.array(e_w)[:, None, None]
     errors = {}
