@@ -173,10 +173,10 @@ def _chain(p: Point, convention, zeros) -> Evaluation:
     ball where the dense form holds rows (``Trace.scalar``)."""
     net, L = p.network, p.network.L
     kinks = layer_kinks(convention, L)
-    forms = [None] + [activation_form(a) for a in net.activations]
+    forms, names = _chain_layout(net)
     P = p.parameters
-    w = [None] + [arb(P[f"W_{l}"][0][0]) for l in net.layers]
-    b = [None] + [arb(P[f"b_{l}"][0]) for l in net.layers]
+    w = [None] + [arb(P[n][0][0]) for n in names["W"]]
+    b = [None] + [arb(P[n][0]) for n in names["b"]]
     alpha = [None] + [arb(P[f"alpha_{l}"]) if act.parameter is not None else None
                       for l, act in enumerate(net.activations, 1)]
     a, z, d = [arb(p.x[0][0])], [None], [None]
@@ -185,7 +185,7 @@ def _chain(p: Point, convention, zeros) -> Evaluation:
         if zeros and (l, 0, 0) in zeros:
             zl = arb(0)
         try:
-            al, dl = forms[l].evaluate(zl, alpha[l], kinks[l])
+            al, dl = forms[l](zl, alpha[l], kinks[l])
         except Undecided:
             raise AtKink(l, 0, 0) from None
         z.append(zl), a.append(al), d.append(dl)
@@ -198,12 +198,20 @@ def _chain(p: Point, convention, zeros) -> Evaluation:
         if l < L:
             r[l] = w[l + 1] * delta[l + 1]            # ∂C/∂a_l = w_{l+1} δ_{l+1}
             delta[l] = r[l] * d[l]                    # δ_l = σ_l'(z_l) w_{l+1} δ_{l+1}
-        grads[f"b_{l}"] = delta[l]
-        grads[f"W_{l}"] = a[l - 1] * delta[l]         # ∂C/∂w_l = a_{l-1} δ_l
+        grads[names["b"][l - 1]] = delta[l]
+        grads[names["W"][l - 1]] = a[l - 1] * delta[l]   # ∂C/∂w_l = a_{l-1} δ_l
         if alpha[l] is not None:
-            grads[f"alpha_{l}"] = forms[l].slope(z[l], kinks[l]) * r[l]
+            grads[f"alpha_{l}"] = activation_form(net.sigma(l)).slope(z[l], kinks[l]) * r[l]
     return Evaluation(grads, form.value(a[L], y), Trace(z, a, d, r, delta, scalar=True),
                       *_certifiable(net))
+
+
+@lru_cache(maxsize=64)
+def _chain_layout(net) -> tuple:
+    """Each layer's (z, α, convention) ↦ (σ, σ') on balls (index l), and the names
+    W_l, b_l in layer order: looked up once per network, not per point."""
+    forms = [None] + [activation_form(a).evaluate for a in net.activations]
+    return forms, {kind: [f"{kind}_{l}" for l in net.layers] for kind in ("W", "b")}
 
 
 @lru_cache(maxsize=64)
