@@ -205,9 +205,9 @@ def _flatten_actual(actual, net) -> tuple[dict, list]:
             except UsageError:
                 raise UsageError(f"actual[{name!r}]: not a parameter of {net!r}; expected "
                                  f"{', '.join(net.parameter_names()[:4])}, ...") from None
-        found[key] = _arrayish(value)
-    dtypes = {str(getattr(v, "dtype", "float64" if isinstance(v, float) else "")).replace(
-        "torch.", "") for v in found.values()}
+        found[key] = value if type(value) is float else _arrayish(value)
+    dtypes = {"float64" if type(v) is float else
+              str(getattr(v, "dtype", "")).replace("torch.", "") for v in found.values()}
     return found, sorted(t for t in dtypes if "float" in t)
 
 
