@@ -26,7 +26,8 @@ from flint import arb, ctx, fmpq
 from symgrad.bounds.enclosure import Enclosure, exact_rational
 
 __all__ = ["CERTIFY_BITS", "NotCertified", "working_precision", "ball", "enclosure",
-           "interval", "ball_function", "constant_enclosure", "sign", "to_arb", "power"]
+           "interval", "ball_function", "constant_enclosure", "constant_ball", "sign", "to_arb",
+           "power"]
 
 #: working precision of the ball arithmetic, in bits (about 60 decimal digits)
 CERTIFY_BITS = 200
@@ -112,8 +113,13 @@ _FUNCTIONS = {
 }
 
 
-def _constant(expr: sp.Expr) -> Callable[[arb], arb] | None:
-    """The ball of a number, built at the precision in force when it is called."""
+def constant_ball(expr: sp.Expr) -> Callable[[object], arb] | None:
+    """The ball of a SymPy number (rational, float, π, e) as a function of one ignored
+    argument, built at the precision in force when it is called; None for anything else.
+
+    >>> constant_ball(sp.Rational(1, 4))(None), constant_ball(sp.Symbol("x"))
+    (0.250000000000000, None)
+    """
     if expr.is_Rational:
         p, q = int(expr.p), int(expr.q)
         return lambda X: arb(fmpq(p, q))
@@ -133,7 +139,7 @@ def ball_function(expr: sp.Expr, z: sp.Symbol) -> Callable[[arb], arb]:
     a function without a ball form raises :class:`NotCertified`."""
     if expr == z:
         return lambda X: X
-    number = _constant(expr)
+    number = constant_ball(expr)
     if number is not None:
         return number
     args = [ball_function(a, z) for a in expr.args]

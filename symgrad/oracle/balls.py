@@ -44,6 +44,7 @@ from flint import arb, ctx, fmpq
 
 from symgrad.model.activations import GELU_TANH_CUBIC, SELU_ALPHA, SELU_LAMBDA, Activation, \
     get_activation, without_cancellation
+from symgrad.bounds.interval import constant_ball
 from symgrad.model.costs import Cost
 
 __all__ = ["Undecided", "ActivationForm", "CostForm", "activation_form", "cost_form",
@@ -185,27 +186,12 @@ class _NoBallForm(Exception):
     pass
 
 
-def _constant(expr: sp.Expr):
-    if expr.is_Rational:
-        p, q = int(expr.p), int(expr.q)
-        return lambda env: arb(fmpq(p, q))
-    if expr.is_Float:
-        sign, man, exp, _ = expr._mpf_
-        value = fmpq(int(man) * (-1) ** sign) * fmpq(2) ** int(exp)
-        return lambda env: arb(value)
-    if expr is sp.pi:
-        return lambda env: arb.pi()
-    if expr is sp.E:
-        return lambda env: arb.const_e()
-    return None
-
-
 def _compile(expr: sp.Expr, names: dict) -> Callable:
     """``expr`` as env ↦ ball, env mapping each symbol's name to its ball."""
     if expr.is_Symbol:
         key = names[expr]
         return lambda env: env[key]
-    number = _constant(expr)
+    number = constant_ball(expr)
     if number is not None:
         return number
     if isinstance(expr, sp.Piecewise):
@@ -257,7 +243,7 @@ def _step(expr, inner: Callable) -> Callable:
     the side of 0 the ball lies on, an exact 0 exactly, :class:`Undecided` around 0."""
     heaviside = isinstance(expr, sp.Heaviside)
     low, high = (arb(0), arb(1)) if heaviside else (arb(-1), arb(1))
-    at_zero = _constant(sp.Rational(expr.args[1]) if heaviside and len(expr.args) > 1
+    at_zero = constant_ball(sp.Rational(expr.args[1]) if heaviside and len(expr.args) > 1
                         else sp.S.Half if heaviside else sp.S.Zero)
 
     def step(env):
